@@ -1,0 +1,129 @@
+// The interfaces every metadata engine implements. Callers (protocols, CLI, server) see
+// only these, so the PostgreSQL engine can replace SQLite without changing them.
+//
+// Users are walled off from each other here, at the store boundary: user data is reached
+// only through `forUser(id)`, whose every query is bound to that user. A handler that
+// holds one user's `UserStore` cannot name another user's collection.
+
+import type {
+  Change,
+  ChangeOptions,
+  ChangesQuery,
+  Collection,
+  CollectionChangeResult,
+  CollectionKind,
+  CollectionProps,
+  Content,
+  ContentSource,
+  CreateCollectionResult,
+  DeleteResult,
+  IntegrityReport,
+  Item,
+  RestoreResult,
+  Revision,
+  StoreIdentity,
+  StoreStats,
+  User,
+  WriteOptions,
+  WriteResult,
+} from './types.ts';
+
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+  identity(): Promise<StoreIdentity>;
+  readonly accounts: AccountRepository;
+  /** The one way to reach a user's data. */
+  forUser(userId: number): UserStore;
+  /** The store-wide change log, in sequence order (backup, replication, scrub). */
+  changesSince(query: ChangesQuery & { userId?: number }): Promise<Change[]>;
+  /** Throws unless a durable write to the metadata engine and the blob engine succeeds. */
+  checkWritable(): Promise<void>;
+  /** Metadata integrity, heads, and every blob's presence (and, if asked, its hash). */
+  checkIntegrity(options?: { verifyBlobContent?: boolean }): Promise<IntegrityReport>;
+  stats(): Promise<StoreStats>;
+  /** Finishes the writes already accepted, then closes. Later writes are refused. */
+  close(): Promise<void>;
+}
+
+export interface UserStore {
+  readonly userId: number;
+
+  listCollections(options?: { includeDeleted?: boolean }): Promise<Collection[]>;
+  /** A live collection by name, or null. */
+  getCollection(name: string): Promise<Collection | null>;
+  createCollection(input: { name: string; kind: CollectionKind; props?: CollectionProps }): Promise<CreateCollectionResult>;
+  /** Merges the given properties into the collection's (undefined leaves one unchanged). */
+  updateCollection(name: string, props: CollectionProps): Promise<CollectionChangeResult>;
+  /** Moves the collection to the trash; its items and their history stay. */
+  deleteCollection(name: string): Promise<CollectionChangeResult>;
+  /** Brings a deleted collection back by id, under its old name or a new one. */
+  restoreCollection(collectionId: number, newName?: string): Promise<CollectionChangeResult>;
+
+  /** Live items of a collection (`includeDeleted` adds the trash). Null if no such collection. */
+  listItems(collection: string, options?: { includeDeleted?: boolean }): Promise<Item[] | null>;
+  /** The item, live or deleted (check `deleted`), or null. */
+  getItem(collection: string, name: string): Promise<Item | null>;
+  putItem(collection: string, name: string, content: ContentSource, options: WriteOptions): Promise<WriteResult>;
+  deleteItem(collection: string, name: string, options: ChangeOptions): Promise<DeleteResult>;
+
+  /** Any revision of any of this user's items, or null (also for another user's revision). */
+  getRevision(revisionId: string): Promise<Revision | null>;
+  /** The content of a revision of this user's, or null (tombstones have none). */
+  readContent(revisionId: string): Promise<Content | null>;
+  /** Every revision of an item, newest first. Null if no such item. */
+  history(collection: string, name: string): Promise<Revision[] | null>;
+  /** Writes the content of an older revision as a new revision on top of the head. */
+  restoreRevision(collection: string, name: string, revisionId: string, options: ChangeOptions): Promise<RestoreResult>;
+  /** Deleted items, newest deletion first, across all collections or one. */
+  listTrash(collection?: string): Promise<Item[]>;
+  /** Brings a deleted item back with the content it had before it was deleted. */
+  undelete(collection: string, name: string, options: ChangeOptions): Promise<RestoreResult>;
+
+  /** This user's part of the change log. */
+  changesSince(query: ChangesQuery): Promise<Change[]>;
+}
+
+export type CredentialKind = 'app-password' | 'token';
+
+/** An app password (for Basic auth clients) or an API bearer token. Only a hash of the
+ * secret is stored; the secret itself is shown once, when it is made. */
+export interface Credential {
+  id: string;
+  userId: number;
+  kind: CredentialKind;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export type CreateUserResult = { kind: 'created'; user: User } | { kind: 'name-taken'; user: User };
+
+export interface AccountRepository {
+  createUser(name: string, passwordHash: string): Promise<CreateUserResult>;
+  getUser(id: number): Promise<User | null>;
+  /** A live user by name; `includeDeleted` also finds deleted ones. */
+  getUserByName(name: string, options?: { includeDeleted?: boolean }): Promise<User | null>;
+  listUsers(options?: { includeDeleted?: boolean }): Promise<User[]>;
+  passwordHash(userId: number): Promise<string | null>;
+  setPasswordHash(userId: number, passwordHash: string): Promise<boolean>;
+  /** Marks the user deleted: they cannot sign in, their data stays. */
+  deleteUser(userId: number): Promise<boolean>;
+  restoreUser(userId: number): Promise<boolean>;
+
+  addCredential(input: {
+    id: string;
+    userId: number;
+    kind: CredentialKind;
+    label: string;
+    secretHash: string;
+    expiresAt: string | null;
+  }): Promise<Credential>;
+  /** A credential that is not revoked, by the hash of its secret. */
+  findCredential(kind: CredentialKind, secretHash: string): Promise<Credential | null>;
+  listCredentials(userId: number, kind: CredentialKind): Promise<Credential[]>;
+  revokeCredential(userId: number, credentialId: string): Promise<boolean>;
+  /** Records a use. Not worth an fsync of its own: it may be lost in a crash. */
+  touchCredential(credentialId: string, at: string): Promise<void>;
+}

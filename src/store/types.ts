@@ -1,0 +1,189 @@
+// The data model of the versioned store. See ../../../shared/DESIGN.md, "The store".
+// Every engine (SQLite now, PostgreSQL next) returns exactly these shapes.
+
+export const COLLECTION_KINDS = ['contacts', 'calendar', 'tasks', 'notes', 'files', 'records'] as const;
+export type CollectionKind = (typeof COLLECTION_KINDS)[number];
+
+/** Who the store is. Sync tokens and cursors carry all three, so a client can tell a
+ * server that forgot (new store id, new generation, or a sequence behind its cursor). */
+export interface StoreIdentity {
+  storeId: string;
+  /** Bumped by every restore from backup. */
+  generation: number;
+  /** The highest sequence number handed out so far; 0 for a new store. */
+  sequence: number;
+}
+
+export interface User {
+  id: number;
+  name: string;
+  createdAt: string;
+  /** A deleted user cannot sign in; their data stays until it is purged on purpose. */
+  deletedAt: string | null;
+}
+
+/** Display properties a client may set (DAV displayname, description, colour, order). */
+export interface CollectionProps {
+  displayName?: string;
+  description?: string;
+  color?: string;
+  order?: number;
+  /** Other properties a protocol wants kept verbatim (namespaced names as keys). */
+  extra?: Record<string, string>;
+}
+
+export interface Collection {
+  id: number;
+  userId: number;
+  /** Unique among the user's live collections; the last segment of its URL. */
+  name: string;
+  kind: CollectionKind;
+  props: CollectionProps;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  /** Sequence of the last change to the collection itself (not its items). */
+  seq: number;
+}
+
+/** How a revision's content is kept: inline in the metadata engine, in the blob engine,
+ * or nowhere (a tombstone). */
+export type ContentStorage = 'inline' | 'blob' | 'none';
+
+/** One immutable version of an item. A delete is a revision too: a tombstone. */
+export interface Revision {
+  /** Globally unique and stable; a client may choose it, so re-sending is idempotent. */
+  id: string;
+  itemId: number;
+  collectionId: number;
+  itemName: string;
+  parentId: string | null;
+  /** Position in the store-wide change log. */
+  seq: number;
+  deleted: boolean;
+  /** SHA-256 of the content, lowercase hex; null for a tombstone. */
+  contentHash: string | null;
+  size: number;
+  contentType: string | null;
+  storage: ContentStorage;
+  /** Which device or client made it ("cli", "dav:Thunderbird", a device id…). */
+  author: string;
+  createdAt: string;
+  /** Set when this revision brings back the content of an older one. */
+  restoredFrom: string | null;
+}
+
+/** An item and its current revision. A deleted item is in the trash: its head is a tombstone. */
+export interface Item {
+  id: number;
+  collectionId: number;
+  name: string;
+  head: Revision;
+  deleted: boolean;
+}
+
+/** What a write expects to find. `match` is an If-Match on a revision id; `must-not-exist`
+ * is If-None-Match: * (a deleted item counts as not existing). */
+export type Precondition =
+  | { kind: 'none' }
+  | { kind: 'must-not-exist' }
+  | { kind: 'match'; revisionId: string };
+
+/** The bytes of a write: whole, or streamed (large files never sit in memory). */
+export type ContentSource = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface WriteOptions {
+  contentType: string;
+  author: string;
+  precondition?: Precondition;
+  /** A client-made revision id. Writing an id that already exists with the same content
+   * answers `unchanged`; with other content, `revision-id-taken`. */
+  revisionId?: string;
+  /** Refuse content larger than this many bytes (`too-large`, nothing stored). */
+  maxBytes?: number;
+}
+
+export interface ChangeOptions {
+  author: string;
+  precondition?: Precondition;
+  revisionId?: string;
+}
+
+export type WriteResult =
+  | { kind: 'written'; revision: Revision; created: boolean }
+  | { kind: 'unchanged'; revision: Revision }
+  | { kind: 'precondition-failed'; current: Revision | null }
+  | { kind: 'revision-id-taken' }
+  | { kind: 'no-collection' }
+  | { kind: 'too-large'; limit: number };
+
+export type DeleteResult =
+  | { kind: 'deleted'; tombstone: Revision }
+  | { kind: 'not-found' }
+  | { kind: 'precondition-failed'; current: Revision | null }
+  | { kind: 'no-collection' };
+
+export type RestoreResult =
+  | { kind: 'restored'; revision: Revision }
+  | { kind: 'not-found' }
+  | { kind: 'not-deleted'; current: Revision }
+  | { kind: 'is-tombstone' }
+  | { kind: 'no-collection' };
+
+export type CreateCollectionResult =
+  | { kind: 'created'; collection: Collection }
+  | { kind: 'exists'; collection: Collection };
+
+export type CollectionChangeResult =
+  | { kind: 'changed'; collection: Collection }
+  | { kind: 'not-found' }
+  | { kind: 'name-taken'; collection: Collection };
+
+/** One entry of the change log. */
+export type Change =
+  | { seq: number; kind: 'revision'; userId: number; collectionId: number; revision: Revision }
+  | { seq: number; kind: 'collection'; userId: number; collectionId: number; collection: Collection };
+
+export interface ChangesQuery {
+  /** Only changes after this sequence number. */
+  after: number;
+  limit?: number;
+  /** Only these collections (by id). */
+  collectionIds?: number[];
+}
+
+/** Readable content of one revision. `open()` streams it; blob content is verified against
+ * its hash while streaming and the stream errors rather than end on a mismatch. */
+export interface Content {
+  revision: Revision;
+  size: number;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+export interface StoreStats {
+  users: number;
+  collections: number;
+  items: number;
+  deletedItems: number;
+  revisions: number;
+  inlineBytes: number;
+  blobs: number;
+  blobBytes: number;
+}
+
+export interface IntegrityProblem {
+  kind:
+    | 'metadata-corrupt'
+    | 'missing-blob'
+    | 'blob-hash-mismatch'
+    | 'inline-hash-mismatch'
+    | 'dangling-head';
+  detail: string;
+}
+
+export interface IntegrityReport {
+  ok: boolean;
+  checkedRevisions: number;
+  checkedBlobs: number;
+  problems: IntegrityProblem[];
+}
