@@ -1,0 +1,216 @@
+// The one table of server settings. Each setting has one name in a config file, one
+// environment variable and one command-line flag, all listed here, so the loader, the
+// `serve` command's flags, `--help` and docs/configuration.md cannot drift apart
+// (test/server/config-docs.test.ts checks the doc against this table).
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface HoldfastConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  storeId: string | undefined;
+  logLevel: LogLevel;
+  maxBodyBytes: number;
+  inlineLimitBytes: number;
+  shutdownTimeoutSeconds: number;
+  trustProxy: boolean;
+}
+
+/** How a value is written in the environment or on the command line. */
+export type OptionType = 'path' | 'text' | 'whole number' | 'size' | 'boolean' | 'log level';
+
+export interface ConfigOption {
+  /** The setting's name in a config file, and its field in HoldfastConfig. */
+  key: keyof HoldfastConfig;
+  type: OptionType;
+  /** The default as a person would write it; undefined means "not set". */
+  default: string | undefined;
+  env: string;
+  /** Without the leading dashes. */
+  flag: string;
+  description: string;
+  /** Completes "expected …" in an error message. */
+  expected: string;
+  /** Checks the typed value, whichever source it came from. */
+  schema: z.ZodType;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+const nonBlankText = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => s.trim() === s && !/[\u0000-\u001f\u007f]/.test(s));
+
+export const CONFIG_OPTIONS: readonly ConfigOption[] = [
+  {
+    key: 'dataDir',
+    type: 'path',
+    default: './data',
+    env: 'HOLDFAST_DATA_DIR',
+    flag: 'data',
+    description:
+      'The directory that holds the store (metadata database and blobs). A relative path is resolved ' +
+      'against the working directory, or, in a config file, against the directory of that file.',
+    expected: 'a directory path',
+    schema: nonBlankText,
+  },
+  {
+    key: 'host',
+    type: 'text',
+    default: '127.0.0.1',
+    env: 'HOLDFAST_HOST',
+    flag: 'host',
+    description:
+      'The address to listen on. The default accepts connections from this machine only; use 0.0.0.0 ' +
+      '(or ::) to accept them from the network, ideally behind a TLS-terminating reverse proxy.',
+    expected: 'a host name or IP address',
+    schema: nonBlankText.refine((s) => !/\s/.test(s)),
+  },
+  {
+    key: 'port',
+    type: 'whole number',
+    default: '8080',
+    env: 'HOLDFAST_PORT',
+    flag: 'port',
+    description: 'The TCP port to listen on. 0 picks a free port (the log line "listening" names it).',
+    expected: 'a whole number from 0 to 65535',
+    schema: z.number().int().min(0).max(65535),
+  },
+  {
+    key: 'storeId',
+    type: 'text',
+    default: undefined,
+    env: 'HOLDFAST_STORE_ID',
+    flag: 'store-id',
+    description:
+      'The id of the store this server must find in the data directory. When set, the server refuses ' +
+      'to start on a directory that is empty or holds another store, so an unmounted disk never looks ' +
+      'like "no data yet". The server prints the id when it creates a new store.',
+    expected: 'a store id (as printed when the store was created)',
+    schema: nonBlankText.max(200).refine((s) => !/\s/.test(s)),
+  },
+  {
+    key: 'logLevel',
+    type: 'log level',
+    default: 'info',
+    env: 'HOLDFAST_LOG_LEVEL',
+    flag: 'log-level',
+    description: `How much to log, as JSON lines on standard output: one of ${LOG_LEVELS.join(', ')}.`,
+    expected: `one of ${LOG_LEVELS.join(', ')}`,
+    schema: z.enum(LOG_LEVELS),
+  },
+  {
+    key: 'maxBodyBytes',
+    type: 'size',
+    default: '16 MiB',
+    env: 'HOLDFAST_MAX_BODY_BYTES',
+    flag: 'max-body-bytes',
+    description:
+      'The largest request body accepted, in bytes (or with a unit: KiB, MiB, GiB). Larger requests ' +
+      'are answered 413 and nothing is stored.',
+    expected: 'a size from 1 KiB to 64 GiB, in bytes or with a unit (e.g. 16777216 or "16 MiB")',
+    schema: z.number().int().min(KiB).max(64 * GiB),
+  },
+  {
+    key: 'inlineLimitBytes',
+    type: 'size',
+    default: '64 KiB',
+    env: 'HOLDFAST_INLINE_LIMIT_BYTES',
+    flag: 'inline-limit-bytes',
+    description:
+      'Content up to this size is kept inside the metadata database; larger content goes to the blob ' +
+      'store as a file. Changing it affects new writes only.',
+    expected: 'a size from 0 to 16 MiB, in bytes or with a unit (e.g. 65536 or "64 KiB")',
+    schema: z.number().int().min(0).max(16 * MiB),
+  },
+  {
+    key: 'shutdownTimeoutSeconds',
+    type: 'whole number',
+    default: '30',
+    env: 'HOLDFAST_SHUTDOWN_TIMEOUT_SECONDS',
+    flag: 'shutdown-timeout-seconds',
+    description:
+      'On SIGTERM or SIGINT the server stops accepting connections and lets requests in flight finish ' +
+      '(uploads included). If they have not finished after this many seconds it gives up, logs an ' +
+      'error and exits with status 1; requests cut off this way were never acknowledged.',
+    expected: 'a whole number of seconds from 1 to 3600',
+    schema: z.number().int().min(1).max(3600),
+  },
+  {
+    key: 'trustProxy',
+    type: 'boolean',
+    default: 'false',
+    env: 'HOLDFAST_TRUST_PROXY',
+    flag: 'trust-proxy',
+    description:
+      'Take the client address from X-Forwarded-For (and the scheme from X-Forwarded-Proto). Turn it ' +
+      'on only behind a reverse proxy that sets these headers: otherwise clients could pick their own ' +
+      'address and dodge the sign-in rate limit.',
+    expected: 'true or false',
+    schema: z.boolean(),
+  },
+];
+
+/** The setting that names the config file itself (not part of HoldfastConfig). */
+export const CONFIG_FILE_OPTION = {
+  env: 'HOLDFAST_CONFIG',
+  flag: 'config',
+  description:
+    'A JSON file of settings (names as in the "Setting" column). Unknown names are errors. If given ' +
+    'and the file does not exist, the server does not start.',
+} as const;
+
+export const DEFAULT_SIZES = { maxBodyBytes: 16 * MiB, inlineLimitBytes: 64 * KiB } as const;
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: KiB, mib: MiB, gib: GiB };
+
+/** "65536", "64 KiB", "16MiB" → bytes; undefined if it is not a size. */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  if (!match) return undefined;
+  const factor = SIZE_UNITS[(match[2] ?? '').toLowerCase()];
+  if (factor === undefined) return undefined;
+  return Number(match[1]) * factor;
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+/** Turns a value written as text (environment, flag) into the option's type, or
+ * undefined if the text cannot be one. The schema then checks the range. */
+export function valueFromText(option: ConfigOption, text: string): unknown {
+  switch (option.type) {
+    case 'whole number':
+      return /^\d+$/.test(text) ? Number(text) : undefined;
+    case 'size':
+      return parseSize(text);
+    case 'boolean': {
+      const word = text.toLowerCase();
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+      return undefined;
+    }
+    case 'path':
+    case 'text':
+    case 'log level':
+      return text;
+  }
+}
+
+/** A config file holds JSON values: numbers and booleans as themselves, and sizes either
+ * as a number of bytes or as text with a unit. */
+export function valueFromJson(option: ConfigOption, value: unknown): unknown {
+  if (option.type === 'size' && typeof value === 'string') return parseSize(value);
+  return value;
+}
+
+export function defaultValue(option: ConfigOption): unknown {
+  return option.default === undefined ? undefined : valueFromText(option, option.default);
+}
