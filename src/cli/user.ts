@@ -1,0 +1,235 @@
+// `holdfast user …`: add, list, passwd, delete, restore.
+import { parseArgs } from 'node:util';
+import { checkUserName } from '../accounts/user-names.ts';
+import type { User } from '../store/types.ts';
+import { EXIT, failure, HELP_OPTION, parseCommandArgs, runSubcommand, writeLine } from './command.ts';
+import type { Command } from './command.ts';
+import type { CliIo } from './io.ts';
+import { formatTable, formatTime } from './layout.ts';
+import { reportMissingUser } from './missing-user.ts';
+import { obtainNewPassword } from './new-password.ts';
+import { askYesNo, openLineReader } from './prompt.ts';
+import type { LineReader } from './prompt.ts';
+import { STORE_OPTIONS, STORE_OPTIONS_USAGE, withAccounts } from './open-data-store.ts';
+
+const USAGE = `Usage:
+  holdfast user add NAME [--password-stdin]
+  holdfast user list [--json]
+  holdfast user passwd NAME [--password-stdin]
+  holdfast user delete NAME [--yes]
+  holdfast user restore NAME
+
+Manage the people who can sign in.
+
+  add        Create a user. The password is read from stdin with --password-stdin
+             (its first line), asked for twice at a terminal, or otherwise generated
+             and printed once on stdout.
+  list       Every user, deleted ones included, with when they were created and deleted.
+  passwd     Set a user's password; it is obtained the same way as for add.
+  delete     Stop a user from signing in. Their data is kept, and
+             'holdfast user restore NAME' undoes it. Asks first at a terminal;
+             a script must pass --yes.
+  restore    Let a deleted user sign in again, with all their data.
+
+Options:
+  --password-stdin   read the password from the first line of stdin
+  --json             (list) print a JSON array instead of a table
+  --yes, -y          (delete) do not ask for confirmation
+${STORE_OPTIONS_USAGE}  --help, -h         show this help
+`;
+
+export const userCommand: Command = {
+  name: 'user',
+  summary: 'add, list, delete and restore users; set their passwords',
+  usage: USAGE,
+  run: (args, io) => runSubcommand(io, 'user', USAGE, { add, list, passwd, delete: remove, restore }, args),
+};
+
+async function add(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(io, USAGE, ['NAME'], () =>
+    parseArgs({
+      args,
+      options: { ...STORE_OPTIONS, ...HELP_OPTION, 'password-stdin': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    }),
+  );
+  if (parsed.kind === 'exit') return parsed.code;
+  const [name = ''] = parsed.positionals;
+  // The service checks these too; checking first spares typing a password twice in vain.
+  const badName = checkUserName(name);
+  if (badName !== null) return failure(io, badName);
+  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
+    if ((await store.accounts.getUserByName(name, { includeDeleted: true })) !== null) return nameTaken(io, name);
+    const reader = openLineReader(io.stdin);
+    try {
+      const password = await obtainNewPassword(io, reader, {
+        fromStdin: parsed.values['password-stdin'] === true,
+        userName: name,
+      });
+      if (password.kind === 'failed') return failure(io, password.message);
+      const result = await accounts.addUser(name, password.password);
+      switch (result.kind) {
+        case 'created':
+          writeLine(io.stderr, `Created user "${name}".`);
+          if (password.kind === 'generated') showGeneratedPassword(io, name, password.password);
+          return EXIT.ok;
+        case 'name-taken':
+          return nameTaken(io, name);
+        case 'invalid-name':
+          return failure(io, result.message);
+        case 'weak-password':
+          return failure(io, `${result.message} Nothing was changed.`);
+      }
+    } finally {
+      reader.close();
+    }
+  });
+}
+
+async function list(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(io, USAGE, [], () =>
+    parseArgs({ args, options: { ...STORE_OPTIONS, ...HELP_OPTION, json: { type: 'boolean' } }, strict: true, allowPositionals: true }),
+  );
+  if (parsed.kind === 'exit') return parsed.code;
+  return withAccounts(io, parsed.values, async ({ accounts }) => {
+    const users = await accounts.listUsers({ includeDeleted: true });
+    if (parsed.values.json === true) {
+      writeLine(io.stdout, JSON.stringify(users.map(userJson), null, 2));
+    } else if (users.length === 0) {
+      writeLine(io.stderr, "No users yet; 'holdfast user add NAME' creates one.");
+    } else {
+      io.stdout.write(
+        formatTable(
+          ['NAME', 'CREATED', 'DELETED'],
+          users.map((user) => [user.name, user.createdAt, formatTime(user.deletedAt)]),
+        ),
+      );
+    }
+    return EXIT.ok;
+  });
+}
+
+async function passwd(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(io, USAGE, ['NAME'], () =>
+    parseArgs({
+      args,
+      options: { ...STORE_OPTIONS, ...HELP_OPTION, 'password-stdin': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    }),
+  );
+  if (parsed.kind === 'exit') return parsed.code;
+  const [name = ''] = parsed.positionals;
+  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
+    // Check the name before asking for a password that would be thrown away.
+    if ((await store.accounts.getUserByName(name)) === null) return reportMissingUser(io, accounts, name);
+    const reader = openLineReader(io.stdin);
+    try {
+      const password = await obtainNewPassword(io, reader, {
+        fromStdin: parsed.values['password-stdin'] === true,
+        userName: name,
+      });
+      if (password.kind === 'failed') return failure(io, password.message);
+      const result = await accounts.setPassword(name, password.password);
+      switch (result.kind) {
+        case 'done':
+          writeLine(io.stderr, `Set a new password for "${name}".`);
+          if (password.kind === 'generated') showGeneratedPassword(io, name, password.password);
+          return EXIT.ok;
+        case 'no-user':
+          return reportMissingUser(io, accounts, name);
+        case 'weak-password':
+          return failure(io, `${result.message} Nothing was changed.`);
+      }
+    } finally {
+      reader.close();
+    }
+  });
+}
+
+async function remove(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(io, USAGE, ['NAME'], () =>
+    parseArgs({
+      args,
+      options: { ...STORE_OPTIONS, ...HELP_OPTION, yes: { type: 'boolean', short: 'y' } },
+      strict: true,
+      allowPositionals: true,
+    }),
+  );
+  if (parsed.kind === 'exit') return parsed.code;
+  const [name = ''] = parsed.positionals;
+  const consequences =
+    `"${name}" will no longer be able to sign in, with their password, app passwords or tokens. ` +
+    `Their data is kept, and 'holdfast user restore ${name}' undoes this.`;
+  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
+    if ((await store.accounts.getUserByName(name)) === null) return reportMissingUser(io, accounts, name);
+    if (parsed.values.yes !== true) {
+      if (!io.isTTY) {
+        return failure(io, `${consequences}\nNot deleted: without a terminal to ask on, pass --yes to confirm.`);
+      }
+      writeLine(io.stderr, consequences);
+      const confirmed = await confirm(io, `Delete user "${name}"?`);
+      if (!confirmed) return failure(io, `not deleted; "${name}" is unchanged`);
+    }
+    const result = await accounts.deleteUser(name);
+    switch (result.kind) {
+      case 'done':
+        writeLine(io.stderr, `Deleted user "${name}". Their data is kept; 'holdfast user restore ${name}' undoes this.`);
+        return EXIT.ok;
+      case 'no-user':
+        return reportMissingUser(io, accounts, name);
+      case 'weak-password':
+        // Not an outcome of a delete; listed so the switch stays exhaustive.
+        return failure(io, result.message);
+    }
+  });
+}
+
+async function restore(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(io, USAGE, ['NAME'], () =>
+    parseArgs({ args, options: { ...STORE_OPTIONS, ...HELP_OPTION }, strict: true, allowPositionals: true }),
+  );
+  if (parsed.kind === 'exit') return parsed.code;
+  const [name = ''] = parsed.positionals;
+  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
+    // Restoring a user who is not deleted changes nothing; say so, but it is not a failure.
+    if ((await store.accounts.getUserByName(name)) !== null) {
+      writeLine(io.stderr, `"${name}" is not deleted; nothing to restore.`);
+      return EXIT.ok;
+    }
+    const result = await accounts.restoreUser(name);
+    switch (result.kind) {
+      case 'done':
+        writeLine(io.stderr, `Restored user "${name}"; they can sign in again.`);
+        return EXIT.ok;
+      case 'no-user':
+        return reportMissingUser(io, accounts, name);
+      case 'weak-password':
+        return failure(io, result.message);
+    }
+  });
+}
+
+async function confirm(io: CliIo, question: string): Promise<boolean> {
+  const reader: LineReader = openLineReader(io.stdin);
+  try {
+    return await askYesNo(io, reader, question);
+  } finally {
+    reader.close();
+  }
+}
+
+function nameTaken(io: CliIo, name: string): number {
+  return failure(io, `a user named "${name}" already exists; 'holdfast user list' shows the users (deleted ones too)`);
+}
+
+/** The password alone on stdout (so `pw=$(holdfast user add bob)` works), the rest on stderr. */
+function showGeneratedPassword(io: CliIo, name: string, password: string): void {
+  writeLine(io.stderr, `Generated a password for "${name}". It is shown once, here, and cannot be shown again:`);
+  writeLine(io.stdout, password);
+}
+
+function userJson(user: User): { name: string; createdAt: string; deletedAt: string | null } {
+  return { name: user.name, createdAt: user.createdAt, deletedAt: user.deletedAt };
+}
