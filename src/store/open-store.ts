@@ -1,5 +1,25 @@
-// Opens the store that a data directory holds, initialising it on first start.
+// Opens the store that a data directory holds, initialising it on first start. Refuses,
+// with a reason a person can act on, whenever the directory does not hold the store it
+// should: an unmounted disk must never look like "no data yet".
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { openLocalDirectoryBlobs } from './blobs/local-directory.ts';
+import {
+  BLOBS_DIR,
+  DATABASE_FILE,
+  MARKER_FILE,
+  MIGRATION_COPIES_DIR,
+  inspectDataDirectory,
+  writeMarker,
+} from './data-directory.ts';
+import { ensureDirectoryDurably } from './durable-fs.ts';
+import type { BatchObserver } from './sqlite/group-commit.ts';
+import type { Migration } from './sqlite/migrate.ts';
+import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
+
+export const DEFAULT_INLINE_LIMIT_BYTES = 64 * 1024;
 
 export interface OpenStoreOptions {
   dataDir: string;
@@ -8,8 +28,121 @@ export interface OpenStoreOptions {
   expectedStoreId?: string | undefined;
   /** Content up to this size is kept inline in the metadata engine; larger goes to blobs. */
   inlineLimitBytes?: number;
+  /** Create a new store in an empty or missing directory (the server does; the CLI does not). */
+  initializeIfEmpty?: boolean;
+  /** Remove temporary files of writes a crash interrupted. Only the process that owns the
+   * directory (the server) may do this: another process's writes in flight use them. */
+  cleanTemporaryFiles?: boolean;
+  /** Tests pass their own schema to exercise migrations. */
+  migrations?: readonly Migration[];
+  onBatch?: BatchObserver;
 }
 
 export type OpenStoreResult =
-  | { kind: 'opened'; store: Store; initialized: boolean; migratedFrom: number | null }
+  | { kind: 'opened'; store: Store; initialized: boolean; migratedFrom: number | null; migrationCopy: string | null }
   | { kind: 'refused'; reason: string };
+
+export async function openStore(options: OpenStoreOptions): Promise<OpenStoreResult> {
+  const dir = resolve(options.dataDir);
+  const expected = options.expectedStoreId;
+  const state = await inspectDataDirectory(dir);
+  switch (state.kind) {
+    case 'missing':
+    case 'empty': {
+      const what = state.kind === 'missing' ? 'does not exist' : 'is empty';
+      if (expected !== undefined) {
+        return refuse(
+          `${dir} ${what}, but the configuration says it holds store ${expected}. Is the disk mounted and the path right? ` +
+            'If the data is lost, restore it from a backup. To start a new, empty store on purpose, remove the store id ' +
+            'from the configuration (HOLDFAST_STORE_ID or --store-id).',
+        );
+      }
+      if (options.initializeIfEmpty === false) {
+        return refuse(`no Holdfast store in ${dir} (it ${what}): start the server once with 'holdfast serve --data ${dir}' to create one, or pass --data`);
+      }
+      return initialize(dir, randomUUID(), options);
+    }
+    case 'foreign':
+      return refuse(
+        `${dir} is not empty and holds no Holdfast store (it has ${state.entries.join(', ')}). ` +
+          'Point --data at an empty directory to create a new store, or at the directory that holds yours.',
+      );
+    case 'unreadable-marker':
+      return refuse(
+        `${join(dir, MARKER_FILE)} is damaged: ${state.reason}. Holdfast will not guess which store this is; restore the data directory from a backup.`,
+      );
+    case 'store': {
+      const { marker } = state;
+      if (expected !== undefined && marker.storeId !== expected) {
+        return refuse(
+          `${dir} holds store ${marker.storeId}, but the configuration expects store ${expected}. ` +
+            'Check the --data path and the store id setting (HOLDFAST_STORE_ID or --store-id).',
+        );
+      }
+      if (marker.state === 'initializing') {
+        // A crash during first start: nothing was ever acknowledged, so start over.
+        await removeDatabaseFiles(dir);
+        return initialize(dir, marker.storeId, options);
+      }
+      if (!state.hasDatabase) {
+        return refuse(
+          `${dir} belongs to store ${marker.storeId}, but its database ${DATABASE_FILE} is missing. ` +
+            'Holdfast will not start an empty store in its place; restore the data directory from a backup.',
+        );
+      }
+      return open(dir, marker.storeId, options, false);
+    }
+  }
+}
+
+function refuse(reason: string): OpenStoreResult {
+  return { kind: 'refused', reason };
+}
+
+async function initialize(dir: string, storeId: string, options: OpenStoreOptions): Promise<OpenStoreResult> {
+  await ensureDirectoryDurably(dir);
+  const createdAt = new Date().toISOString();
+  await writeMarker(dir, { format: 'holdfast-store', version: 1, storeId, state: 'initializing', createdAt });
+  const result = await open(dir, storeId, options, true);
+  if (result.kind === 'opened') {
+    await writeMarker(dir, { format: 'holdfast-store', version: 1, storeId, state: 'ready', createdAt });
+  }
+  return result;
+}
+
+async function open(dir: string, storeId: string, options: OpenStoreOptions, initialized: boolean): Promise<OpenStoreResult> {
+  const blobs = await openLocalDirectoryBlobs(join(dir, BLOBS_DIR));
+  if (options.cleanTemporaryFiles) await blobs.cleanTemporary();
+  const opened = await openSqliteStore({
+    databasePath: join(dir, DATABASE_FILE),
+    blobs,
+    inlineLimitBytes: options.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT_BYTES,
+    migrationCopyDir: join(dir, MIGRATION_COPIES_DIR),
+    newStoreId: storeId,
+    ...(options.migrations ? { migrations: options.migrations } : {}),
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  });
+  if (opened.kind === 'refused') return opened;
+  const identity = await opened.store.identity();
+  if (identity.storeId !== storeId) {
+    await opened.store.close();
+    return refuse(
+      `${join(dir, DATABASE_FILE)} belongs to store ${identity.storeId}, but the directory's marker says ${storeId}. ` +
+        'The database was copied in from another store; restore this directory from its own backup.',
+    );
+  }
+  const migration = opened.migration;
+  return {
+    kind: 'opened',
+    store: opened.store,
+    initialized,
+    migratedFrom: migration.kind === 'migrated' ? migration.from : null,
+    migrationCopy: migration.kind === 'migrated' ? migration.copyPath : null,
+  };
+}
+
+async function removeDatabaseFiles(dir: string): Promise<void> {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    await rm(join(dir, DATABASE_FILE + suffix), { force: true });
+  }
+}

@@ -126,6 +126,7 @@ export type DeleteResult =
 export type RestoreResult =
   | { kind: 'restored'; revision: Revision }
   | { kind: 'not-found' }
+  | { kind: 'precondition-failed'; current: Revision | null }
   | { kind: 'not-deleted'; current: Revision }
   | { kind: 'is-tombstone' }
   | { kind: 'no-collection' };

@@ -1,0 +1,80 @@
+// The one write every item change makes, inside a group-commit transaction: advance the
+// sequence, append the immutable revision, move the item's head.
+import type { ContentStorage, Revision } from '../types.ts';
+import type { SqliteContext } from './context.ts';
+
+export interface NewRevision {
+  userId: number;
+  collectionId: number;
+  /** Null when the item does not exist yet. */
+  itemId: number | null;
+  itemName: string;
+  revisionId: string;
+  parentId: string | null;
+  deleted: boolean;
+  contentHash: string | null;
+  size: number;
+  contentType: string | null;
+  storage: ContentStorage;
+  inlineContent: Buffer | null;
+  author: string;
+  restoredFrom: string | null;
+}
+
+export function appendRevision(ctx: SqliteContext, input: NewRevision): Revision {
+  const at = ctx.now();
+  const seq = Number(
+    ctx
+      .sql('INSERT INTO changes (user_id, collection_id, revision_id, at) VALUES (?, ?, ?, ?)')
+      .run(input.userId, input.collectionId, input.revisionId, at).lastInsertRowid,
+  );
+  let itemId = input.itemId;
+  if (itemId === null) {
+    itemId = Number(
+      ctx
+        .sql('INSERT INTO items (collection_id, name, head_revision_id, deleted) VALUES (?, ?, ?, ?)')
+        .run(input.collectionId, input.itemName, input.revisionId, input.deleted ? 1 : 0).lastInsertRowid,
+    );
+  } else {
+    ctx
+      .sql('UPDATE items SET head_revision_id = ?, deleted = ? WHERE id = ?')
+      .run(input.revisionId, input.deleted ? 1 : 0, itemId);
+  }
+  ctx
+    .sql(
+      `INSERT INTO revisions (id, item_id, parent_id, seq, deleted, content_hash, size, content_type, storage,
+         inline_content, author, created_at, restored_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      input.revisionId,
+      itemId,
+      input.parentId,
+      seq,
+      input.deleted ? 1 : 0,
+      input.contentHash,
+      input.size,
+      input.contentType,
+      input.storage,
+      input.inlineContent,
+      input.author,
+      at,
+      input.restoredFrom,
+    );
+  return {
+    id: input.revisionId,
+    itemId,
+    collectionId: input.collectionId,
+    itemName: input.itemName,
+    parentId: input.parentId,
+    seq,
+    deleted: input.deleted,
+    contentHash: input.contentHash,
+    size: input.size,
+    contentType: input.contentType,
+    storage: input.storage,
+    author: input.author,
+    createdAt: at,
+    restoredFrom: input.restoredFrom,
+  };
+}

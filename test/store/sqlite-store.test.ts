@@ -1,0 +1,266 @@
+// The SQLite engine on a real database file and a real blob directory: the shared
+// contract, then what only this engine has (its files, its migrations, its marker).
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile, readFile, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { after, describe, it } from 'node:test';
+import { DATABASE_FILE, MARKER_FILE } from '../../src/store/data-directory.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { OpenStoreOptions } from '../../src/store/open-store.ts';
+import { MIGRATIONS } from '../../src/store/sqlite/schema.ts';
+import type { Migration } from '../../src/store/sqlite/migrate.ts';
+import type { Store } from '../../src/store/store.ts';
+import { readAll, runStoreContract, sha256 } from './store-contract.ts';
+
+const INLINE_LIMIT = 1024;
+const made: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'holdfast-sqlite-'));
+  made.push(dir);
+  return dir;
+}
+
+after(async () => {
+  for (const dir of made) await rm(dir, { recursive: true, force: true });
+});
+
+async function mustOpen(options: OpenStoreOptions): Promise<Store> {
+  const result = await openStore({ inlineLimitBytes: INLINE_LIMIT, ...options });
+  if (result.kind !== 'opened') throw new Error(`expected the store to open: ${result.reason}`);
+  return result.store;
+}
+
+runStoreContract('SQLite + local directory', async () => {
+  const dataDir = join(await tempDir(), 'data');
+  let store = await mustOpen({ dataDir });
+  return {
+    get store() {
+      return store;
+    },
+    inlineLimitBytes: INLINE_LIMIT,
+    async reopen() {
+      await store.close();
+      store = await mustOpen({ dataDir });
+      return store;
+    },
+    async cleanup() {
+      await store.close();
+    },
+  };
+});
+
+async function storeWithOneItem(dataDir: string, body: Buffer) {
+  const store = await mustOpen({ dataDir });
+  const created = await store.accounts.createUser('ann', 'h');
+  assert.ok(created.kind === 'created');
+  const user = store.forUser(created.user.id);
+  await user.createCollection({ name: 'files', kind: 'files' });
+  const written = await user.putItem('files', 'f', body, { contentType: 'application/octet-stream', author: 't' });
+  assert.ok(written.kind === 'written');
+  return { store, user, revision: written.revision };
+}
+
+describe('SQLite data directory', () => {
+  it('initialises an empty directory with a marker naming the store, and opens it again as the same store', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const first = await openStore({ dataDir });
+    assert.ok(first.kind === 'opened');
+    assert.equal(first.initialized, true);
+    const identity = await first.store.identity();
+    await first.store.close();
+    const marker = JSON.parse(await readFile(join(dataDir, MARKER_FILE), 'utf8')) as { storeId: string; state: string };
+    assert.equal(marker.storeId, identity.storeId);
+    assert.equal(marker.state, 'ready');
+
+    const second = await openStore({ dataDir, expectedStoreId: identity.storeId });
+    assert.ok(second.kind === 'opened');
+    assert.equal(second.initialized, false);
+    assert.deepEqual(await second.store.identity(), identity);
+    await second.store.close();
+  });
+
+  it('refuses an empty directory when the configuration says a store exists (an unmounted disk)', async () => {
+    const dataDir = await tempDir();
+    const result = await openStore({ dataDir, expectedStoreId: '6f1c1c86-3d5e-4f55-9a7e-0d1f0a1b2c3d' });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, /is empty, but the configuration says it holds store 6f1c1c86/);
+    assert.match(result.reason, /mounted/);
+    assert.deepEqual(await readdir(dataDir), [], 'nothing was written');
+  });
+
+  it('refuses a directory that holds another store', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const store = await mustOpen({ dataDir });
+    const { storeId } = await store.identity();
+    await store.close();
+    const result = await openStore({ dataDir, expectedStoreId: 'a-different-store-id' });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, new RegExp(`holds store ${storeId}, but the configuration expects store a-different-store-id`));
+  });
+
+  it('refuses a non-empty directory without a marker instead of adopting it', async () => {
+    const dataDir = await tempDir();
+    await writeFile(join(dataDir, 'photos.txt'), 'someone else’s files');
+    const result = await openStore({ dataDir });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, /not empty and holds no Holdfast store \(it has photos\.txt\)/);
+    assert.deepEqual(await readdir(dataDir), ['photos.txt']);
+  });
+
+  it('refuses to start an empty store where the database has gone missing', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const store = await mustOpen({ dataDir });
+    await store.close();
+    await unlink(join(dataDir, DATABASE_FILE));
+    const result = await openStore({ dataDir });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, /database metadata\.sqlite is missing.*restore the data directory from a backup/);
+    assert.ok(!(await readdir(dataDir)).includes(DATABASE_FILE), 'no new database was made');
+  });
+
+  it('refuses a damaged marker and a database copied in from another store', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir })).close();
+    const markerPath = join(dataDir, MARKER_FILE);
+    const marker = await readFile(markerPath, 'utf8');
+
+    await writeFile(markerPath, '{ not json');
+    const damaged = await openStore({ dataDir });
+    assert.ok(damaged.kind === 'refused');
+    assert.match(damaged.reason, /holdfast-store\.json is damaged: it is not valid JSON/);
+
+    await writeFile(markerPath, marker.replace(/"storeId": "[^"]+"/, '"storeId": "someone-else"'));
+    const foreign = await openStore({ dataDir });
+    assert.ok(foreign.kind === 'refused');
+    assert.match(foreign.reason, /belongs to store .*, but the directory's marker says someone-else/);
+  });
+
+  it('finishes a first start that crashed before the store was ready', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir })).close();
+    const markerPath = join(dataDir, MARKER_FILE);
+    const marker = JSON.parse(await readFile(markerPath, 'utf8')) as { storeId: string };
+    await writeFile(markerPath, JSON.stringify({ ...marker, state: 'initializing' }));
+    await writeFile(join(dataDir, DATABASE_FILE), 'half-written garbage');
+    const result = await openStore({ dataDir });
+    assert.ok(result.kind === 'opened');
+    assert.equal(result.initialized, true);
+    assert.equal((await result.store.identity()).storeId, marker.storeId);
+    await result.store.close();
+  });
+
+  it('does not create a store when asked not to (the CLI)', async () => {
+    const dataDir = join(await tempDir(), 'nothing-here');
+    const result = await openStore({ dataDir, initializeIfEmpty: false });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, /no Holdfast store in .*nothing-here/);
+    await assert.rejects(readdir(dataDir), { code: 'ENOENT' });
+  });
+
+  it('removes temporary files left by a crashed write when the owner opens it', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir })).close();
+    await writeFile(join(dataDir, 'blobs', 'tmp', 'upload-left-by-a-crash'), 'partial');
+    await (await mustOpen({ dataDir })).close();
+    assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), ['upload-left-by-a-crash'], 'the CLI leaves them alone');
+    await (await mustOpen({ dataDir, cleanTemporaryFiles: true })).close();
+    assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), []);
+  });
+});
+
+describe('SQLite content verification', () => {
+  it('never serves a blob whose bytes no longer match their hash, and the integrity check names it', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const body = Buffer.alloc(INLINE_LIMIT * 4, 7);
+    const { store, user, revision } = await storeWithOneItem(dataDir, body);
+    const hash = sha256(body);
+    await writeFile(join(dataDir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash), Buffer.alloc(body.length, 8));
+    const content = await user.readContent(revision.id);
+    assert.ok(content);
+    await assert.rejects(readAll(content));
+    const report = await store.checkIntegrity({ verifyBlobContent: true });
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.problems.map((p) => p.kind), ['blob-hash-mismatch']);
+    await store.close();
+  });
+
+  it('reports a missing blob and fails the read instead of answering with nothing', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const body = Buffer.alloc(INLINE_LIMIT * 2, 1);
+    const { store, user, revision } = await storeWithOneItem(dataDir, body);
+    const hash = sha256(body);
+    await unlink(join(dataDir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash));
+    const content = await user.readContent(revision.id);
+    assert.ok(content);
+    await assert.rejects(readAll(content), /blob .* is missing/);
+    const report = await store.checkIntegrity();
+    assert.deepEqual(report.problems.map((p) => p.kind), ['missing-blob']);
+    await store.close();
+  });
+
+  it('never serves inline content that no longer matches its hash', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const { store, user, revision } = await storeWithOneItem(dataDir, Buffer.from('small and inline'));
+    await store.close();
+    const db = new Database(join(dataDir, DATABASE_FILE));
+    db.prepare('UPDATE revisions SET inline_content = ? WHERE id = ?').run(Buffer.from('tampered'), revision.id);
+    db.close();
+    const reopened = await mustOpen({ dataDir });
+    const content = await reopened.forUser(user.userId).readContent(revision.id);
+    assert.ok(content);
+    await assert.rejects(readAll(content), /does not match its hash/);
+    assert.deepEqual((await reopened.checkIntegrity()).problems.map((p) => p.kind), ['inline-hash-mismatch']);
+    await reopened.close();
+  });
+});
+
+describe('SQLite schema migrations', () => {
+  const V2: Migration = {
+    version: MIGRATIONS.length + 1,
+    description: 'test: a column added by a later release',
+    up(db) {
+      db.exec('ALTER TABLE users ADD COLUMN test_column TEXT');
+    },
+  };
+
+  it('writes and checks a copy of the database before migrating an existing store', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const { store, revision } = await storeWithOneItem(dataDir, Buffer.from('before the upgrade'));
+    await store.close();
+    const result = await openStore({ dataDir, migrations: [...MIGRATIONS, V2] });
+    assert.ok(result.kind === 'opened');
+    assert.equal(result.migratedFrom, MIGRATIONS.length);
+    assert.ok(result.migrationCopy);
+    const copy = new Database(result.migrationCopy, { readonly: true });
+    assert.equal(copy.pragma('user_version', { simple: true }), MIGRATIONS.length);
+    assert.equal((copy.prepare('SELECT count(*) AS n FROM revisions WHERE id = ?').get(revision.id) as { n: number }).n, 1);
+    copy.close();
+    await result.store.close();
+  });
+
+  it('refuses to migrate, and leaves the database as it was, when the copy cannot be written', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const { store } = await storeWithOneItem(dataDir, Buffer.from('before the upgrade'));
+    await store.close();
+    // A file where the copies' directory should be: the copy cannot be made.
+    await rm(join(dataDir, 'pre-migration'), { recursive: true, force: true });
+    await writeFile(join(dataDir, 'pre-migration'), 'in the way');
+    const result = await openStore({ dataDir, migrations: [...MIGRATIONS, V2] });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, new RegExp(`refusing to migrate the schema from version ${MIGRATIONS.length} to ${V2.version}`));
+    const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length, 'the schema is untouched');
+    db.close();
+  });
+
+  it('refuses a database written by a newer Holdfast', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir, migrations: [...MIGRATIONS, V2] })).close();
+    const result = await openStore({ dataDir });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, /newer than this Holdfast knows/);
+  });
+});

@@ -1,0 +1,404 @@
+// The contract every metadata engine passes, unchanged: SQLite now, PostgreSQL next.
+// Call it with a factory that makes a fresh, empty store on real components.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Store, UserStore } from '../../src/store/store.ts';
+import type { Content, Revision } from '../../src/store/types.ts';
+
+export interface StoreFixture {
+  store: Store;
+  /** Closes the store and opens it again from what is durable. */
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+  /** The engine's inline limit, so the suite can make content that must go to blobs. */
+  inlineLimitBytes: number;
+}
+
+export async function readAll(content: Content): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of content.open()) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+export function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function* chunked(data: Buffer, size: number): AsyncIterable<Uint8Array> {
+  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
+}
+
+const vcard = (uid: string, name: string) =>
+  Buffer.from(`BEGIN:VCARD\r\nVERSION:4.0\r\nUID:${uid}\r\nFN:${name}\r\nEND:VCARD\r\n`);
+
+export function runStoreContract(engine: string, makeFixture: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${engine}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+    let userCount = 0;
+
+    before(async () => {
+      fixture = await makeFixture();
+      store = fixture.store;
+    });
+    after(async () => {
+      await fixture.cleanup();
+    });
+
+    /** A new user with a contacts collection "book", so each test starts clean. */
+    async function newUser(): Promise<UserStore> {
+      userCount += 1;
+      const created = await store.accounts.createUser(`user${userCount}`, 'not-a-real-hash');
+      assert.equal(created.kind, 'created');
+      const user = store.forUser(created.user.id);
+      assert.equal((await user.createCollection({ name: 'book', kind: 'contacts' })).kind, 'created');
+      return user;
+    }
+
+    const put = (user: UserStore, name: string, body: Buffer, extra: Partial<Parameters<UserStore['putItem']>[3]> = {}) =>
+      user.putItem('book', name, body, { contentType: 'text/vcard', author: 'test', ...extra });
+
+    it('has an identity: a store id, generation 1, and a sequence that every write advances by one', async () => {
+      const before = await store.identity();
+      assert.match(before.storeId, /^[0-9a-f-]{36}$/);
+      assert.equal(before.generation, 1);
+      const user = await newUser();
+      const afterCollection = await store.identity();
+      assert.equal(afterCollection.sequence, before.sequence + 1, 'creating a collection is a change');
+      await put(user, 'a.vcf', vcard('a', 'A'));
+      assert.equal((await store.identity()).sequence, afterCollection.sequence + 1);
+    });
+
+    it('creates an item, then refuses a second create of the same name with If-None-Match semantics', async () => {
+      const user = await newUser();
+      const first = await put(user, 'a.vcf', vcard('a', 'Ann'), { precondition: { kind: 'must-not-exist' } });
+      assert.equal(first.kind, 'written');
+      assert.ok(first.kind === 'written' && first.created);
+      const second = await put(user, 'a.vcf', vcard('a', 'Other'), { precondition: { kind: 'must-not-exist' } });
+      assert.equal(second.kind, 'precondition-failed');
+      assert.equal(second.kind === 'precondition-failed' && second.current?.id, first.kind === 'written' ? first.revision.id : '');
+      const item = await user.getItem('book', 'a.vcf');
+      const content = await user.readContent(item?.head.id ?? '');
+      assert.ok(content);
+      assert.deepEqual(await readAll(content), vcard('a', 'Ann'), 'the refused write changed nothing');
+    });
+
+    it('updates only with the current revision (If-Match) and reports the current one otherwise', async () => {
+      const user = await newUser();
+      const v1 = await put(user, 'a.vcf', vcard('a', 'v1'));
+      assert.ok(v1.kind === 'written');
+      const v2 = await put(user, 'a.vcf', vcard('a', 'v2'), { precondition: { kind: 'match', revisionId: v1.revision.id } });
+      assert.ok(v2.kind === 'written');
+      assert.equal(v2.created, false);
+      assert.equal(v2.revision.parentId, v1.revision.id);
+      const stale = await put(user, 'a.vcf', vcard('a', 'v3'), { precondition: { kind: 'match', revisionId: v1.revision.id } });
+      assert.ok(stale.kind === 'precondition-failed');
+      assert.equal(stale.current?.id, v2.revision.id);
+      const missing = await put(user, 'nope.vcf', vcard('n', 'n'), { precondition: { kind: 'match', revisionId: v1.revision.id } });
+      assert.ok(missing.kind === 'precondition-failed');
+      assert.equal(missing.current, null);
+      assert.equal(await user.getItem('book', 'nope.vcf'), null, 'a refused write creates nothing');
+    });
+
+    it('records size, hash, type, author and time on every revision, and reads content back', async () => {
+      const user = await newUser();
+      const body = vcard('r', 'Rita');
+      const result = await user.putItem('book', 'r.vcf', body, { contentType: 'text/vcard; charset=utf-8', author: 'dav:Thunderbird' });
+      assert.ok(result.kind === 'written');
+      const { revision } = result;
+      assert.equal(revision.size, body.length);
+      assert.equal(revision.contentHash, sha256(body));
+      assert.equal(revision.contentType, 'text/vcard; charset=utf-8');
+      assert.equal(revision.author, 'dav:Thunderbird');
+      assert.equal(revision.storage, 'inline');
+      assert.ok(!Number.isNaN(Date.parse(revision.createdAt)));
+      assert.deepEqual(await user.getRevision(revision.id), revision);
+    });
+
+    it('streams content larger than the inline limit into the blob engine and back, hash intact', async () => {
+      const user = await newUser();
+      const big = Buffer.alloc(fixture.inlineLimitBytes * 3 + 17);
+      for (let i = 0; i < big.length; i += 1) big[i] = (i * 31 + 7) & 0xff;
+      const result = await user.putItem('book', 'big.bin', chunked(big, 4096), { contentType: 'application/octet-stream', author: 't' });
+      assert.ok(result.kind === 'written');
+      assert.equal(result.revision.storage, 'blob');
+      assert.equal(result.revision.contentHash, sha256(big));
+      const content = await user.readContent(result.revision.id);
+      assert.ok(content);
+      assert.equal(content.size, big.length);
+      assert.ok((await readAll(content)).equals(big));
+    });
+
+    it('refuses content over maxBytes with too-large and changes nothing', async () => {
+      const user = await newUser();
+      const before = await store.identity();
+      const tooBig = Buffer.alloc(fixture.inlineLimitBytes * 2 + 10_000);
+      const result = await user.putItem('book', 'x.bin', chunked(tooBig, 1000), { contentType: 'x/y', author: 't', maxBytes: 5000 });
+      assert.deepEqual(result, { kind: 'too-large', limit: 5000 });
+      const small = await user.putItem('book', 'y.bin', Buffer.alloc(6000), { contentType: 'x/y', author: 't', maxBytes: 5000 });
+      assert.equal(small.kind, 'too-large');
+      assert.equal(await user.getItem('book', 'x.bin'), null);
+      assert.equal(await user.getItem('book', 'y.bin'), null);
+      assert.equal((await store.identity()).sequence, before.sequence);
+    });
+
+    it('answers no-collection for a write into a collection that does not exist', async () => {
+      const user = await newUser();
+      const result = await user.putItem('nope', 'a', Buffer.from('x'), { contentType: 'text/plain', author: 't' });
+      assert.equal(result.kind, 'no-collection');
+      assert.equal((await user.deleteItem('nope', 'a', { author: 't' })).kind, 'no-collection');
+    });
+
+    it('deletes by writing a tombstone; the item goes to the trash and undelete brings it back', async () => {
+      const user = await newUser();
+      const body = vcard('d', 'Dora');
+      const written = await put(user, 'd.vcf', body);
+      assert.ok(written.kind === 'written');
+      const deleted = await user.deleteItem('book', 'd.vcf', { author: 'test' });
+      assert.ok(deleted.kind === 'deleted');
+      assert.equal(deleted.tombstone.deleted, true);
+      assert.equal(deleted.tombstone.parentId, written.revision.id);
+      assert.equal(deleted.tombstone.contentHash, null);
+
+      assert.equal((await user.getItem('book', 'd.vcf'))?.deleted, true);
+      assert.deepEqual((await user.listItems('book'))?.map((i) => i.name), []);
+      assert.deepEqual((await user.listItems('book', { includeDeleted: true }))?.map((i) => i.name), ['d.vcf']);
+      assert.deepEqual((await user.listTrash()).map((i) => i.name), ['d.vcf']);
+      assert.deepEqual((await user.listTrash('book')).map((i) => i.name), ['d.vcf']);
+      assert.equal(await user.readContent(deleted.tombstone.id), null, 'a tombstone has no content');
+      assert.equal((await user.deleteItem('book', 'd.vcf', { author: 'test' })).kind, 'not-found');
+
+      const restored = await user.undelete('book', 'd.vcf', { author: 'test' });
+      assert.ok(restored.kind === 'restored');
+      assert.equal(restored.revision.restoredFrom, written.revision.id);
+      assert.equal(restored.revision.contentHash, sha256(body));
+      assert.deepEqual(await readAll((await user.readContent(restored.revision.id)) as Content), body);
+      assert.deepEqual(await user.listTrash(), []);
+      assert.equal((await user.undelete('book', 'd.vcf', { author: 'test' })).kind, 'not-deleted');
+
+      const history = await user.history('book', 'd.vcf');
+      assert.deepEqual(
+        history?.map((r) => [r.deleted, r.restoredFrom]),
+        [
+          [false, written.revision.id],
+          [true, null],
+          [false, null],
+        ],
+        'history lists every revision, newest first',
+      );
+    });
+
+    it('recreating a deleted item continues its history instead of losing it', async () => {
+      const user = await newUser();
+      await put(user, 'e.vcf', vcard('e', 'v1'));
+      await user.deleteItem('book', 'e.vcf', { author: 't' });
+      const again = await put(user, 'e.vcf', vcard('e', 'v2'), { precondition: { kind: 'must-not-exist' } });
+      assert.ok(again.kind === 'written');
+      assert.equal(again.created, true);
+      assert.equal((await user.history('book', 'e.vcf'))?.length, 3);
+    });
+
+    it('restores an old revision as a new one, and refuses tombstones and foreign revisions', async () => {
+      const user = await newUser();
+      const v1 = await put(user, 'f.vcf', vcard('f', 'v1'));
+      const v2 = await put(user, 'f.vcf', vcard('f', 'v2'));
+      const other = await put(user, 'g.vcf', vcard('g', 'g'));
+      assert.ok(v1.kind === 'written' && v2.kind === 'written' && other.kind === 'written');
+      const restored = await user.restoreRevision('book', 'f.vcf', v1.revision.id, { author: 't' });
+      assert.ok(restored.kind === 'restored');
+      assert.equal(restored.revision.parentId, v2.revision.id);
+      assert.equal(restored.revision.contentHash, v1.revision.contentHash);
+      assert.equal(restored.revision.restoredFrom, v1.revision.id);
+      assert.equal((await user.getItem('book', 'f.vcf'))?.head.id, restored.revision.id);
+      assert.equal((await user.restoreRevision('book', 'f.vcf', other.revision.id, { author: 't' })).kind, 'not-found');
+      const stale = await user.restoreRevision('book', 'f.vcf', v1.revision.id, {
+        author: 't',
+        precondition: { kind: 'match', revisionId: v2.revision.id },
+      });
+      assert.equal(stale.kind, 'precondition-failed');
+      const deleted = await user.deleteItem('book', 'g.vcf', { author: 't' });
+      assert.ok(deleted.kind === 'deleted');
+      assert.equal((await user.restoreRevision('book', 'g.vcf', deleted.tombstone.id, { author: 't' })).kind, 'is-tombstone');
+    });
+
+    it('treats a re-sent client revision id as the same write, and refuses the id for other content', async () => {
+      const user = await newUser();
+      const id = 'device1:0001';
+      const first = await put(user, 'h.vcf', vcard('h', 'h'), { revisionId: id });
+      assert.ok(first.kind === 'written');
+      assert.equal(first.revision.id, id);
+      const again = await put(user, 'h.vcf', vcard('h', 'h'), { revisionId: id });
+      assert.equal(again.kind, 'unchanged');
+      assert.equal((await user.history('book', 'h.vcf'))?.length, 1);
+      assert.equal((await put(user, 'h.vcf', vcard('h', 'different'), { revisionId: id })).kind, 'revision-id-taken');
+      const stranger = await newUser();
+      assert.equal((await put(stranger, 'h.vcf', vcard('h', 'h'), { revisionId: id })).kind, 'revision-id-taken');
+    });
+
+    it('keeps collections: create is idempotent, props merge, delete goes to the trash, restore brings it back', async () => {
+      const user = await newUser();
+      const created = await user.createCollection({ name: 'cal', kind: 'calendar', props: { displayName: 'Home', color: '#ff0000' } });
+      assert.ok(created.kind === 'created');
+      assert.equal((await user.createCollection({ name: 'cal', kind: 'calendar' })).kind, 'exists');
+      const updated = await user.updateCollection('cal', { description: 'family', extra: { 'x:order': '3' } });
+      assert.ok(updated.kind === 'changed');
+      assert.deepEqual(updated.collection.props, { displayName: 'Home', color: '#ff0000', description: 'family', extra: { 'x:order': '3' } });
+      assert.ok(updated.collection.seq > created.collection.seq);
+
+      await user.putItem('cal', 'e1.ics', Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n'), { contentType: 'text/calendar', author: 't' });
+      assert.equal((await user.deleteCollection('cal')).kind, 'changed');
+      assert.equal(await user.getCollection('cal'), null);
+      assert.deepEqual((await user.listCollections()).map((c) => c.name), ['book']);
+      const all = await user.listCollections({ includeDeleted: true });
+      const trashed = all.find((c) => c.name === 'cal');
+      assert.ok(trashed?.deletedAt);
+
+      assert.equal((await user.createCollection({ name: 'cal', kind: 'calendar' })).kind, 'created', 'the name is free again');
+      assert.equal((await user.restoreCollection(trashed.id)).kind, 'name-taken');
+      const restored = await user.restoreCollection(trashed.id, 'cal-restored');
+      assert.ok(restored.kind === 'changed');
+      assert.deepEqual((await user.listItems('cal-restored'))?.map((i) => i.name), ['e1.ics'], 'items survive the round trip');
+      assert.equal((await user.updateCollection('missing', { displayName: 'x' })).kind, 'not-found');
+    });
+
+    it('serves the change log in order, filtered by user and collection, with collection changes', async () => {
+      const user = await newUser();
+      const start = (await store.identity()).sequence;
+      await user.createCollection({ name: 'notes', kind: 'notes' });
+      const a = await put(user, 'a.vcf', vcard('a', 'a'));
+      const n = await user.putItem('notes', 'n1', Buffer.from('{"t":1}'), { contentType: 'application/json', author: 't' });
+      await user.deleteItem('book', 'a.vcf', { author: 't' });
+      assert.ok(a.kind === 'written' && n.kind === 'written');
+
+      const changes = await user.changesSince({ after: start });
+      assert.deepEqual(
+        changes.map((c) => (c.kind === 'revision' ? `${c.revision.itemName}:${c.revision.deleted ? 'del' : 'put'}` : `collection:${c.collection.name}`)),
+        ['collection:notes', 'a.vcf:put', 'n1:put', 'a.vcf:del'],
+      );
+      const seqs = changes.map((c) => c.seq);
+      assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+      assert.equal(new Set(seqs).size, seqs.length);
+
+      const bookId = (await user.getCollection('book'))?.id ?? -1;
+      const onlyBook = await user.changesSince({ after: start, collectionIds: [bookId] });
+      assert.deepEqual(onlyBook.map((c) => c.kind === 'revision' && c.revision.itemName), ['a.vcf', 'a.vcf']);
+      assert.equal((await user.changesSince({ after: start, limit: 2 })).length, 2);
+      assert.deepEqual(await user.changesSince({ after: start, collectionIds: [] }), []);
+      const storeWide = await store.changesSince({ after: start });
+      assert.deepEqual(storeWide.map((c) => c.seq), seqs);
+    });
+
+    it('walls users off from each other at the store boundary', async () => {
+      const alice = await newUser();
+      const bob = await newUser();
+      const secret = await put(alice, 'secret.vcf', vcard('s', 'Secret'));
+      assert.ok(secret.kind === 'written');
+      await alice.deleteItem('book', 'secret.vcf', { author: 't' });
+      await alice.createCollection({ name: 'private', kind: 'notes' });
+
+      assert.equal(await bob.getCollection('private'), null);
+      assert.equal(await bob.getRevision(secret.revision.id), null);
+      assert.equal(await bob.readContent(secret.revision.id), null);
+      assert.deepEqual(await bob.listTrash(), []);
+      assert.equal(await bob.getItem('book', 'secret.vcf'), null, "bob's own 'book' does not hold alice's item");
+      assert.equal((await bob.putItem('private', 'x', Buffer.from('x'), { contentType: 'text/plain', author: 't' })).kind, 'no-collection');
+      const aliceCollectionIds = (await alice.listCollections()).map((c) => c.id);
+      assert.deepEqual(await bob.changesSince({ after: 0, collectionIds: aliceCollectionIds }), []);
+      assert.ok((await bob.changesSince({ after: 0 })).every((c) => c.userId === bob.userId));
+      const privateId = (await alice.getCollection('private'))?.id ?? -1;
+      assert.equal((await bob.restoreCollection(privateId)).kind, 'not-found');
+    });
+
+    it('gives every one of many concurrent writes its own sequence number, and one winner per create race', async () => {
+      const user = await newUser();
+      const start = (await store.identity()).sequence;
+      const writes = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => put(user, `c${i}.vcf`, vcard(`c${i}`, `Person ${i}`))),
+      );
+      assert.ok(writes.every((w) => w.kind === 'written'));
+      const seqs = new Set(writes.map((w) => (w as { revision: Revision }).revision.seq));
+      assert.equal(seqs.size, 200);
+      assert.equal((await store.identity()).sequence, start + 200);
+
+      const race = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => put(user, 'race.vcf', vcard('race', `r${i}`), { precondition: { kind: 'must-not-exist' } })),
+      );
+      assert.equal(race.filter((r) => r.kind === 'written').length, 1);
+      assert.equal(race.filter((r) => r.kind === 'precondition-failed').length, 49);
+    });
+
+    it('keeps users: names are unique, deleted users are hidden until restored', async () => {
+      const made = await store.accounts.createUser('contract-zoe', 'hash1');
+      assert.ok(made.kind === 'created');
+      assert.equal((await store.accounts.createUser('contract-zoe', 'hash2')).kind, 'name-taken');
+      assert.equal(await store.accounts.passwordHash(made.user.id), 'hash1');
+      assert.equal(await store.accounts.setPasswordHash(made.user.id, 'hash3'), true);
+      assert.equal(await store.accounts.passwordHash(made.user.id), 'hash3');
+      assert.equal(await store.accounts.deleteUser(made.user.id), true);
+      assert.equal(await store.accounts.getUserByName('contract-zoe'), null);
+      assert.ok((await store.accounts.getUserByName('contract-zoe', { includeDeleted: true }))?.deletedAt);
+      assert.ok(!(await store.accounts.listUsers()).some((u) => u.name === 'contract-zoe'));
+      assert.equal(await store.accounts.restoreUser(made.user.id), true);
+      assert.equal((await store.accounts.getUserByName('contract-zoe'))?.deletedAt, null);
+    });
+
+    it('keeps credentials by the hash of their secret; a revoked one is not found', async () => {
+      const made = await store.accounts.createUser('contract-cred', 'h');
+      assert.ok(made.kind === 'created');
+      const credential = await store.accounts.addCredential({
+        id: 'cred-0001',
+        userId: made.user.id,
+        kind: 'app-password',
+        label: 'phone',
+        secretHash: 'a'.repeat(64),
+        expiresAt: null,
+      });
+      assert.equal(credential.label, 'phone');
+      assert.equal((await store.accounts.findCredential('app-password', 'a'.repeat(64)))?.id, 'cred-0001');
+      assert.equal(await store.accounts.findCredential('token', 'a'.repeat(64)), null);
+      await store.accounts.touchCredential('cred-0001', '2026-01-01T00:00:00.000Z');
+      assert.equal((await store.accounts.listCredentials(made.user.id, 'app-password'))[0]?.lastUsedAt, '2026-01-01T00:00:00.000Z');
+      assert.equal(await store.accounts.revokeCredential(made.user.id + 1, 'cred-0001'), false, "only the owner's id revokes");
+      assert.equal(await store.accounts.revokeCredential(made.user.id, 'cred-0001'), true);
+      assert.equal(await store.accounts.findCredential('app-password', 'a'.repeat(64)), null);
+    });
+
+    it('passes its integrity check with inline and blob content', async () => {
+      const report = await store.checkIntegrity({ verifyBlobContent: true });
+      assert.deepEqual(report.problems, []);
+      assert.ok(report.ok);
+      assert.ok(report.checkedRevisions > 0);
+      assert.ok(report.checkedBlobs > 0);
+    });
+
+    it('is writable, reports stats, and keeps everything across close and reopen', async () => {
+      await store.checkWritable();
+      const user = await newUser();
+      const written = await put(user, 'keep.vcf', vcard('k', 'Keep'));
+      assert.ok(written.kind === 'written');
+      const stats = await store.stats();
+      assert.ok(stats.users >= 1 && stats.items >= 1 && stats.revisions >= stats.items && stats.blobs >= 1);
+      const identity = await store.identity();
+
+      store = await fixture.reopen();
+      assert.deepEqual(await store.identity(), identity);
+      const again = store.forUser(user.userId);
+      const content = await again.readContent(written.revision.id);
+      assert.ok(content);
+      assert.deepEqual(await readAll(content), vcard('k', 'Keep'));
+    });
+
+    it('refuses writes once closed, after finishing the ones already accepted', async () => {
+      const user = await newUser();
+      const inFlight = put(user, 'last.vcf', vcard('l', 'Last'));
+      const closing = store.close();
+      const refused = assert.rejects(put(user, 'late.vcf', vcard('x', 'Late')), /closing or closed/);
+      assert.equal((await inFlight).kind, 'written');
+      await refused;
+      await closing;
+      store = await fixture.reopen();
+      assert.equal((await store.forUser(user.userId).getItem('book', 'last.vcf'))?.deleted, false);
+    });
+  });
+}
