@@ -50,7 +50,7 @@ export function parseCommandArgs<T extends { help?: boolean | undefined }>(
   try {
     parsed = parse();
   } catch (error) {
-    if (isParseArgsError(error)) return { kind: 'exit', code: usageError(io, lowerFirst(error.message), usage) };
+    if (isParseArgsError(error)) return { kind: 'exit', code: usageError(io, describeParseError(error), usage) };
     throw error;
   }
   if (parsed.values.help === true) {
@@ -99,6 +99,9 @@ function isParseArgsError(error: unknown): error is Error & { code: string } {
   );
 }
 
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
+// Node's messages are good but long ("Unknown option '--x'. To specify a positional
+// argument starting with a '-', place it…"); the first sentence is what matters.
+function describeParseError(error: Error): string {
+  const firstSentence = error.message.split(/\.\s/)[0] ?? error.message;
+  return firstSentence.charAt(0).toLowerCase() + firstSentence.slice(1);
 }

@@ -1,7 +1,7 @@
 // The `holdfast` command: picks the command named by the first argument and returns its
 // exit code. Each command lives in its own file; see docs/cli.md.
 import { appPasswordCommand } from './app-password.ts';
-import { EXIT, usageError } from './command.ts';
+import { EXIT, failure, usageError } from './command.ts';
 import type { Command } from './command.ts';
 import { processIo } from './io.ts';
 import type { CliIo } from './io.ts';
@@ -47,7 +47,20 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   if (command === undefined) {
     return usageError(io, name.startsWith('-') ? `unknown option "${name}"` : `unknown command "${name}"`, USAGE);
   }
-  return command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    return reportUnexpected(io, error);
+  }
+}
+
+/** I/O failures (a full disk, a permission) are told plainly; anything else is a bug, and
+ * its stack is what a bug report needs. Either way the store was closed on the way out. */
+function reportUnexpected(io: CliIo, error: unknown): number {
+  const isSystemError = error instanceof Error && 'syscall' in error;
+  if (isSystemError) return failure(io, error.message);
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return failure(io, `unexpected error; please report it with this text:\n${detail}`);
 }
 
 async function help(args: string[], io: CliIo): Promise<number> {

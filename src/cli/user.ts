@@ -166,7 +166,7 @@ async function remove(args: string[], io: CliIo): Promise<number> {
     if ((await store.accounts.getUserByName(name)) === null) return reportMissingUser(io, accounts, name);
     if (parsed.values.yes !== true) {
       if (!io.isTTY) {
-        return failure(io, `${consequences}\nNot deleted: without a terminal to ask on, pass --yes to confirm.`);
+        return failure(io, `not deleted: there is no terminal to ask for confirmation on, so pass --yes.\n${consequences}`);
       }
       writeLine(io.stderr, consequences);
       const confirmed = await confirm(io, `Delete user "${name}"?`);
