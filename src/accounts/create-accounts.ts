@@ -67,7 +67,7 @@ export function createAccounts(
 
   /** Runs a check under the rate limiter. A limited attempt is refused before the secret
    * is looked at, so an attacker who is limited learns nothing from it. */
-  async function limited(attempt: LoginAttempt, check: () => Promise<AuthResult>): Promise<AuthResult> {
+  async function underRateLimit(attempt: LoginAttempt, check: () => Promise<AuthResult>): Promise<AuthResult> {
     if (attempt.kind === 'limited') return { kind: 'rate-limited', retryAfterSeconds: attempt.retryAfterSeconds };
     let result: AuthResult;
     try {
@@ -174,8 +174,8 @@ export function createAccounts(
     revokeToken: (userName, credentialId) => revokeSecret(userName, 'token', credentialId),
 
     authenticateBasic: (userName, secret, clientKey) =>
-      limited(limiter.begin(userName, clientKey), () => checkBasic(userName, secret)),
-    authenticateBearer: (token, clientKey) => limited(limiter.begin(null, clientKey), () => checkBearer(token)),
+      underRateLimit(limiter.begin(userName, clientKey), () => checkBasic(userName, secret)),
+    authenticateBearer: (token, clientKey) => underRateLimit(limiter.begin(null, clientKey), () => checkBearer(token)),
   };
 }
 
