@@ -1,0 +1,47 @@
+// Wires the HTTP server from its parts. It takes a store that is already open and owns
+// nothing it did not make: closing the app does not close the store (startServer does).
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Accounts } from '../accounts/accounts.ts';
+import { restApi } from '../protocols/rest/routes.ts';
+import type { Store } from '../store/store.ts';
+import { createAuthenticate } from './authenticate.ts';
+import type { HoldfastConfig } from './config.ts';
+import { installErrorHandlers } from './errors.ts';
+import { installHealthRoutes } from './health.ts';
+import { createLogger } from './logger.ts';
+import { installMetrics } from './metrics.ts';
+import { installDrain } from './shutdown.ts';
+
+export interface ServerDeps {
+  store: Store;
+  accounts: Accounts;
+  config: HoldfastConfig;
+  /** A pino logger; by default one at config.logLevel writing JSON lines to stdout. */
+  logger?: FastifyBaseLogger;
+}
+
+// Item names are up to 255 characters; percent-encoded UTF-8 takes up to 12 per character.
+const MAX_PARAM_LENGTH = 255 * 12;
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const { store, accounts, config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger ?? createLogger(config.logLevel),
+    bodyLimit: config.maxBodyBytes,
+    trustProxy: config.trustProxy,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.decorateRequest('user', null);
+  app.decorateRequest('userStore', null);
+  app.decorateRequest('signedInVia', null);
+
+  installErrorHandlers(app, config.maxBodyBytes);
+  installDrain(app);
+  const metrics = installMetrics(app, store);
+  installHealthRoutes(app, store);
+  const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
+  await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });
+  return app;
+}

@@ -1,0 +1,75 @@
+// Prometheus metrics at GET /metrics. Each server has its own registry, so two servers in
+// one process (tests, or a future multi-store host) never mix their numbers.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/store.ts';
+
+export type AuthFailureReason = 'missing' | 'malformed' | 'invalid' | 'rate-limited';
+
+export interface ServerMetrics {
+  readonly registry: Registry;
+  authFailure: (reason: AuthFailureReason) => void;
+}
+
+export function installMetrics(app: FastifyInstance, store: Store): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'holdfast_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'holdfast_http_request_duration_seconds',
+    help: 'Time from receiving a request to sending the last byte of its answer.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'holdfast_auth_failures_total',
+    help: 'Refused sign-ins: missing or malformed credentials, wrong credentials, rate limited.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'holdfast_store_sequence',
+    help: 'The highest change-log sequence number of the store; it only grows, except after a restore (watch the generation).',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set((await store.identity()).sequence);
+      } catch {
+        this.reset(); // no number beats a stale one; /readyz says why
+      }
+    },
+  });
+  new Gauge({
+    name: 'holdfast_store_generation',
+    help: 'The store generation, bumped by every restore from backup.',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set((await store.identity()).generation);
+      } catch {
+        this.reset();
+      }
+    },
+  });
+
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    // The route pattern, never the raw URL: item names must not become label values.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const body = await registry.metrics();
+    return reply.type(registry.contentType).send(body);
+  });
+
+  return { registry, authFailure: (reason) => authFailures.inc({ reason }) };
+}
