@@ -9,7 +9,7 @@ import type { Accounts } from '../accounts/accounts.ts';
 import { loadConfig } from '../server/config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { failure } from './command.ts';
+import { EXIT, failure, writeLine } from './command.ts';
 import type { CliIo } from './io.ts';
 
 /** The options of every command that opens the store, for `parseArgs`. */
@@ -37,7 +37,8 @@ export interface OpenedStore {
 
 /**
  * Opens the store, runs `use`, and closes the store whatever happens. Returns `use`'s exit
- * code, or 1 after saying why the store could not be opened.
+ * code; or 2 for settings that are not valid, 1 for a store that could not be opened,
+ * after saying why.
  */
 export async function withStore(io: CliIo, flags: StoreFlags, use: (opened: OpenedStore) => Promise<number>): Promise<number> {
   // Only these three: the other flags of a command (--json, --yes…) are not settings.
@@ -46,7 +47,10 @@ export async function withStore(io: CliIo, flags: StoreFlags, use: (opened: Open
     env: io.env,
   });
   if (loaded.kind === 'invalid') {
-    return failure(io, `the settings are not valid:\n${loaded.errors.map((error) => `  ${error}`).join('\n')}`);
+    // Exit 2, as for `serve`: the settings given were wrong, nothing was tried.
+    writeLine(io.stderr, 'holdfast: the settings are not valid:');
+    for (const error of loaded.errors) writeLine(io.stderr, `  ${error}`);
+    return EXIT.usage;
   }
   const { dataDir, storeId, inlineLimitBytes } = loaded.config;
   const opened = await openStore({ dataDir, expectedStoreId: storeId, inlineLimitBytes, initializeIfEmpty: false });
