@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'holdfast.js');
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'holdfast.js');
 
 export interface Finished {
   code: number | null;
@@ -19,10 +19,7 @@ export interface Finished {
 /** Runs `holdfast ...args` with `input` on stdin (a pipe: never a terminal). The
  * environment is the test's minus HOLDFAST_* settings, plus `env`. */
 export function holdfast(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Finished> {
-  const env: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HOLDFAST_')) env[name] = value;
-  Object.assign(env, options.env);
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...environment(), ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -32,6 +29,11 @@ export function holdfast(args: string[], options: { input?: string; env?: Record
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The test's environment without HOLDFAST_* settings, which would change what is tested. */
+export function environment(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HOLDFAST_')));
 }
 
 /** A fresh temporary directory; `cleanup` removes it. */
