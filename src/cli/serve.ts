@@ -17,7 +17,7 @@ const SERVE_OPTIONS: Record<string, FlagSpec> = {
 };
 
 function flagLine(flag: string, placeholder: string, env: string, text: string): string {
-  return `  ${`--${flag}${placeholder ? ` ${placeholder}` : ''}`.padEnd(32)} ${text} (${env})`;
+  return `  ${`--${flag}${placeholder ? ` ${placeholder}` : ''}`.padEnd(36)} ${text} (${env})`;
 }
 
 export const SERVE_USAGE = `Usage: holdfast serve [OPTIONS]
@@ -27,9 +27,7 @@ store and says how to add the first user. It runs until SIGTERM or SIGINT, then 
 the requests in flight and exits.
 
 Options (each can also be set with the environment variable shown, or in the config file):
-${CONFIG_OPTIONS.map((o) =>
-  flagLine(o.flag, o.type === 'boolean' ? '' : o.type === 'path' ? 'DIR' : o.type.split(' ')[0]?.toUpperCase() ?? 'VALUE', o.env, `default ${o.default ?? 'unset'}`),
-).join('\n')}
+${CONFIG_OPTIONS.map((o) => flagLine(o.flag, o.placeholder, o.env, `default ${o.default ?? 'unset'}`)).join('\n')}
 ${flagLine(CONFIG_FILE_OPTION.flag, 'FILE', CONFIG_FILE_OPTION.env, 'a JSON file of settings')}
 
 Flags win over the environment, which wins over the config file. Every setting is

@@ -31,6 +31,8 @@ export interface ConfigOption {
   env: string;
   /** Without the leading dashes. */
   flag: string;
+  /** What the flag's value is called in usage text (`--port PORT`); empty for a switch. */
+  placeholder: string;
   description: string;
   /** Completes "expected …" in an error message. */
   expected: string;
@@ -55,6 +57,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: './data',
     env: 'HOLDFAST_DATA_DIR',
     flag: 'data',
+    placeholder: 'DIR',
     description:
       'The directory that holds the store (metadata database and blobs). A relative path is resolved ' +
       'against the working directory, or, in a config file, against the directory of that file.',
@@ -67,6 +70,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: '127.0.0.1',
     env: 'HOLDFAST_HOST',
     flag: 'host',
+    placeholder: 'HOST',
     description:
       'The address to listen on. The default accepts connections from this machine only; use 0.0.0.0 ' +
       '(or ::) to accept them from the network, ideally behind a TLS-terminating reverse proxy.',
@@ -79,6 +83,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: '8080',
     env: 'HOLDFAST_PORT',
     flag: 'port',
+    placeholder: 'PORT',
     description: 'The TCP port to listen on. 0 picks a free port (the log line "listening" names it).',
     expected: 'a whole number from 0 to 65535',
     schema: z.number().int().min(0).max(65535),
@@ -89,6 +94,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: undefined,
     env: 'HOLDFAST_STORE_ID',
     flag: 'store-id',
+    placeholder: 'ID',
     description:
       'The id of the store this server must find in the data directory. When set, the server refuses ' +
       'to start on a directory that is empty or holds another store, so an unmounted disk never looks ' +
@@ -102,6 +108,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: 'info',
     env: 'HOLDFAST_LOG_LEVEL',
     flag: 'log-level',
+    placeholder: 'LEVEL',
     description: `How much to log, as JSON lines on standard output: one of ${LOG_LEVELS.join(', ')}.`,
     expected: `one of ${LOG_LEVELS.join(', ')}`,
     schema: z.enum(LOG_LEVELS),
@@ -112,6 +119,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: '16 MiB',
     env: 'HOLDFAST_MAX_BODY_BYTES',
     flag: 'max-body-bytes',
+    placeholder: 'SIZE',
     description:
       'The largest request body accepted, in bytes (or with a unit: KiB, MiB, GiB). Larger requests ' +
       'are answered 413 and nothing is stored.',
@@ -124,6 +132,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: '64 KiB',
     env: 'HOLDFAST_INLINE_LIMIT_BYTES',
     flag: 'inline-limit-bytes',
+    placeholder: 'SIZE',
     description:
       'Content up to this size is kept inside the metadata database; larger content goes to the blob ' +
       'store as a file. Changing it affects new writes only.',
@@ -136,6 +145,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: '30',
     env: 'HOLDFAST_SHUTDOWN_TIMEOUT_SECONDS',
     flag: 'shutdown-timeout-seconds',
+    placeholder: 'SECONDS',
     description:
       'On SIGTERM or SIGINT the server stops accepting connections and lets requests in flight finish ' +
       '(uploads included). If they have not finished after this many seconds it gives up, logs an ' +
@@ -149,6 +159,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: 'false',
     env: 'HOLDFAST_TRUST_PROXY',
     flag: 'trust-proxy',
+    placeholder: '',
     description:
       'Take the client address from X-Forwarded-For (and the scheme from X-Forwarded-Proto). Turn it ' +
       'on only behind a reverse proxy that sets these headers: otherwise clients could pick their own ' +
