@@ -138,8 +138,13 @@ export async function askHidden(io: CliIo, reader: LineReader, question: string)
 }
 
 /** A yes/no question; anything but "y" or "yes" is no. */
-export async function askYesNo(io: CliIo, reader: LineReader, question: string): Promise<boolean> {
-  io.stderr.write(`${question} [y/N] `);
-  const answer = await reader.readLine();
-  return answer.kind === 'line' && /^\s*y(es)?\s*$/i.test(answer.text);
+export async function askYesNo(io: CliIo, question: string): Promise<boolean> {
+  const reader = openLineReader(io.stdin);
+  try {
+    io.stderr.write(`${question} [y/N] `);
+    const answer = await reader.readLine();
+    return answer.kind === 'line' && /^\s*y(es)?\s*$/i.test(answer.text);
+  } finally {
+    reader.close();
+  }
 }

@@ -8,8 +8,7 @@ import type { CliIo } from './io.ts';
 import { formatTable, formatTime } from './layout.ts';
 import { reportMissingUser } from './missing-user.ts';
 import { obtainNewPassword } from './new-password.ts';
-import { askYesNo, openLineReader } from './prompt.ts';
-import type { LineReader } from './prompt.ts';
+import { askYesNo } from './prompt.ts';
 import { STORE_OPTIONS, STORE_OPTIONS_USAGE, withAccounts } from './open-data-store.ts';
 
 const USAGE = `Usage:
@@ -61,28 +60,23 @@ async function add(args: string[], io: CliIo): Promise<number> {
   if (badName !== null) return failure(io, badName);
   return withAccounts(io, parsed.values, async ({ accounts, store }) => {
     if ((await store.accounts.getUserByName(name, { includeDeleted: true })) !== null) return nameTaken(io, name);
-    const reader = openLineReader(io.stdin);
-    try {
-      const password = await obtainNewPassword(io, reader, {
-        fromStdin: parsed.values['password-stdin'] === true,
-        userName: name,
-      });
-      if (password.kind === 'failed') return failure(io, password.message);
-      const result = await accounts.addUser(name, password.password);
-      switch (result.kind) {
-        case 'created':
-          writeLine(io.stderr, `Created user "${name}".`);
-          if (password.kind === 'generated') showGeneratedPassword(io, name, password.password);
-          return EXIT.ok;
-        case 'name-taken':
-          return nameTaken(io, name);
-        case 'invalid-name':
-          return failure(io, result.message);
-        case 'weak-password':
-          return failure(io, `${result.message} Nothing was changed.`);
-      }
-    } finally {
-      reader.close();
+    const password = await obtainNewPassword(io, {
+      fromStdin: parsed.values['password-stdin'] === true,
+      userName: name,
+    });
+    if (password.kind === 'failed') return failure(io, password.message);
+    const result = await accounts.addUser(name, password.password);
+    switch (result.kind) {
+      case 'created':
+        writeLine(io.stderr, `Created user "${name}".`);
+        if (password.kind === 'generated') showGeneratedPassword(io, name, password.password);
+        return EXIT.ok;
+      case 'name-taken':
+        return nameTaken(io, name);
+      case 'invalid-name':
+        return failure(io, result.message);
+      case 'weak-password':
+        return failure(io, `${result.message} Nothing was changed.`);
     }
   });
 }
@@ -124,26 +118,21 @@ async function passwd(args: string[], io: CliIo): Promise<number> {
   return withAccounts(io, parsed.values, async ({ accounts, store }) => {
     // Check the name before asking for a password that would be thrown away.
     if ((await store.accounts.getUserByName(name)) === null) return reportMissingUser(io, accounts, name);
-    const reader = openLineReader(io.stdin);
-    try {
-      const password = await obtainNewPassword(io, reader, {
-        fromStdin: parsed.values['password-stdin'] === true,
-        userName: name,
-      });
-      if (password.kind === 'failed') return failure(io, password.message);
-      const result = await accounts.setPassword(name, password.password);
-      switch (result.kind) {
-        case 'done':
-          writeLine(io.stderr, `Set a new password for "${name}".`);
-          if (password.kind === 'generated') showGeneratedPassword(io, name, password.password);
-          return EXIT.ok;
-        case 'no-user':
-          return reportMissingUser(io, accounts, name);
-        case 'weak-password':
-          return failure(io, `${result.message} Nothing was changed.`);
-      }
-    } finally {
-      reader.close();
+    const password = await obtainNewPassword(io, {
+      fromStdin: parsed.values['password-stdin'] === true,
+      userName: name,
+    });
+    if (password.kind === 'failed') return failure(io, password.message);
+    const result = await accounts.setPassword(name, password.password);
+    switch (result.kind) {
+      case 'done':
+        writeLine(io.stderr, `Set a new password for "${name}".`);
+        if (password.kind === 'generated') showGeneratedPassword(io, name, password.password);
+        return EXIT.ok;
+      case 'no-user':
+        return reportMissingUser(io, accounts, name);
+      case 'weak-password':
+        return failure(io, `${result.message} Nothing was changed.`);
     }
   });
 }
@@ -169,7 +158,7 @@ async function remove(args: string[], io: CliIo): Promise<number> {
         return failure(io, `not deleted: there is no terminal to ask for confirmation on, so pass --yes.\n${consequences}`);
       }
       writeLine(io.stderr, consequences);
-      const confirmed = await confirm(io, `Delete user "${name}"?`);
+      const confirmed = await askYesNo(io, `Delete user "${name}"?`);
       if (!confirmed) return failure(io, `not deleted; "${name}" is unchanged`);
     }
     const result = await accounts.deleteUser(name);
@@ -209,15 +198,6 @@ async function restore(args: string[], io: CliIo): Promise<number> {
         return failure(io, result.message);
     }
   });
-}
-
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  const reader: LineReader = openLineReader(io.stdin);
-  try {
-    return await askYesNo(io, reader, question);
-  } finally {
-    reader.close();
-  }
 }
 
 function nameTaken(io: CliIo, name: string): number {

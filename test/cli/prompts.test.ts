@@ -43,6 +43,13 @@ describe('at a terminal', () => {
     assert.match(terminal.stderr(), /cancelled; nothing was changed/);
   });
 
+  it('user add says why a password is too weak and asks again, before asking for it twice', async () => {
+    const terminal = fakeIo({ isTTY: true, input: `short\n${PASSWORD}\n${PASSWORD}\n` });
+    assert.equal(await runCli(['user', 'add', 'alice', '--data', data.dir], terminal.io), 0, terminal.stderr());
+    assert.match(terminal.stderr(), /^Password for alice: \nThe password has 5 characters; use at least \d+\..*\nPassword for alice: \nThe same password again: \n/);
+    assert.equal(await signIn('alice', PASSWORD), 'ok');
+  });
+
   it('user passwd asks twice and sets the new password', async () => {
     assert.equal(await runCli(['user', 'add', 'alice', '--password-stdin', '--data', data.dir], fakeIo({ input: PASSWORD }).io), 0);
     const terminal = fakeIo({ isTTY: true, input: 'the new long password\nthe new long password\n' });
