@@ -28,7 +28,8 @@ async function readNewPassword(
   options: { fromStdin: boolean; userName: string },
 ): Promise<NewPassword> {
   if (options.fromStdin) {
-    const line = await reader.readLine();
+    // Hidden in case stdin is a terminal after all: no password in the scrollback.
+    const line = await reader.readLine({ hidden: true });
     if (line.kind !== 'line') return { kind: 'failed', message: 'no password on stdin (--password-stdin reads its first line)' };
     if (line.text.length === 0) return { kind: 'failed', message: 'the password on stdin is empty' };
     return { kind: 'chosen', password: line.text };
