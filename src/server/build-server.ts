@@ -30,7 +30,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    return503OnClosing: true,
+    // installDrain answers requests that arrive while closing, in the API's error format.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('user', null);

@@ -18,7 +18,6 @@ export const ERROR_STATUS = {
   'unsupported-media-type': 415,
   'rate-limited': 429,
   internal: 500,
-  'not-ready': 503,
   'shutting-down': 503,
 } as const;
 
@@ -90,7 +89,6 @@ export function toApiError(error: unknown, maxBodyBytes: number): ApiError | und
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new ApiError('invalid-json', `The request body is not valid JSON: ${error.message}`);
   }
-  if (error.statusCode === 503) return new ApiError('shutting-down', 'The server is shutting down; retry in a moment.');
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError('bad-request', error.message);
   }

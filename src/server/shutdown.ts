@@ -3,6 +3,7 @@
 // after a deadline rather than hang forever.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.ts';
+import { ApiError } from './errors.ts';
 
 export class ShutdownTimeoutError extends Error {
   constructor(seconds: number) {
@@ -12,15 +13,18 @@ export class ShutdownTimeoutError extends Error {
 }
 
 /**
- * Once closing starts, every response also closes its connection. Fastify answers 503 to
- * requests that arrive while closing, but a keep-alive connection whose request was in
- * flight would otherwise stay open after its answer (up to the keep-alive timeout) and
- * hold the shutdown until the deadline.
+ * Once closing starts, a request that arrives on a connection already open is answered
+ * 503 (in the API's error format), and every response also closes its connection: a
+ * keep-alive connection whose request was in flight would otherwise stay open after its
+ * answer (up to the keep-alive timeout) and hold the shutdown until the deadline.
  */
 export function installDrain(app: FastifyInstance): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError('shutting-down', 'The server is shutting down; retry in a moment.', { connection: 'close' });
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     if (closing) reply.header('connection', 'close');

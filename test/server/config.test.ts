@@ -21,12 +21,12 @@ async function configFile(name: string, text: string): Promise<string> {
 
 function ok(result: ConfigResult): HoldfastConfig {
   assert.equal(result.kind, 'ok', result.kind === 'invalid' ? result.errors.join('\n') : '');
-  return (result as { kind: 'ok'; config: HoldfastConfig }).config;
+  return result.config;
 }
 
 function errors(result: ConfigResult): string[] {
   assert.equal(result.kind, 'invalid', 'expected the configuration to be refused');
-  return (result as { kind: 'invalid'; errors: string[] }).errors;
+  return result.errors;
 }
 
 describe('configuration', () => {

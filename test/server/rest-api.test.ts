@@ -229,7 +229,7 @@ describe('REST API body size limit', () => {
       headers: { authorization: server.appPassword.alice, 'content-type': 'application/octet-stream' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     assert.equal(response.status, 413);
     assert.equal((await json(response)).error, 'too-large');
     assert.equal((await server.store.identity()).sequence, before);

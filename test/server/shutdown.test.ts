@@ -102,7 +102,7 @@ describe('graceful shutdown of holdfast serve', () => {
       headers: { authorization, 'content-type': 'application/octet-stream' },
       body: body.stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     await body.started;
     await sleep(300); // the request is in the handler, its body half sent
     first.child.kill('SIGTERM');
@@ -135,7 +135,7 @@ describe('graceful shutdown of holdfast serve', () => {
       body: body.stream,
       duplex: 'half',
       signal: abort.signal,
-    } as RequestInit).then(
+    }).then(
       (response) => response.status,
       () => 'failed' as const,
     );
