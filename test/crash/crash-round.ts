@@ -37,12 +37,12 @@ export async function runAndKillWriter(dataDir: string, plan: RoundPlan): Promis
   let stdout = '';
   let stderr = '';
   let killTimer: NodeJS.Timeout | undefined;
-  let readyTimer: NodeJS.Timeout | undefined;
   let killedByUs = false;
   const kill = () => {
     killedByUs = true;
     child.kill('SIGKILL');
   };
+  const readyTimer = setTimeout(kill, READY_TIMEOUT_MS);
 
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const wasReady = stdout.includes('\n');
@@ -54,7 +54,6 @@ export async function runAndKillWriter(dataDir: string, plan: RoundPlan): Promis
     }
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  readyTimer = setTimeout(kill, READY_TIMEOUT_MS);
 
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
     child.on('error', resolve);

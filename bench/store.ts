@@ -1,0 +1,103 @@
+// The store benchmark: how fast the disk makes one write durable, and how many acknowledged
+// store writes per second group commit gets out of it with 1, 8 and 64 concurrent writers.
+//
+//   npm run bench:store -- [--dir DIR] [--seconds N] [--json]
+//
+// --dir picks the disk (a temporary directory inside DIR, removed afterwards; default the
+// system temp directory); --seconds is the length of each measurement (default 3); --json
+// adds one line of JSON after the table, for scripts. The headline is the ratio of store
+// writes to disk fsyncs at 64 writers: above 1, writers share fsyncs.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openStore } from '../src/store/open-store.ts';
+import { measureFsyncRate } from './fsync-rate.ts';
+import type { FsyncRate } from './fsync-rate.ts';
+import { createBatchTally, runWritePhase } from './store-writes.ts';
+import type { WritePhase, WritePhaseResult } from './store-writes.ts';
+
+const BLOB_BYTES = 256 * 1024;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { dir: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const seconds = values.seconds === undefined ? 3 : Number(values.seconds);
+  if (!(seconds > 0)) throw new RangeError(`--seconds takes a positive number, got ${values.seconds}`);
+  const workDir = await mkdtemp(join(resolve(values.dir ?? tmpdir()), 'holdfast-bench-'));
+  try {
+    console.log(`store benchmark in ${workDir} (${seconds} s per measurement, ${cpus().length} CPUs, Node ${process.version})`);
+    const fsync = measureFsyncRate(workDir, seconds);
+    const results = await measureStoreWrites(join(workDir, 'data'), seconds);
+    console.log(`\n${table(fsync, results)}`);
+    if (values.json) console.log(JSON.stringify({ dir: workDir, seconds, fsync, phases: results.map((r) => withRatio(r, fsync)) }));
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function measureStoreWrites(dataDir: string, seconds: number): Promise<WritePhaseResult[]> {
+  const tally = createBatchTally();
+  const opened = await openStore({ dataDir, onBatch: tally.observe });
+  if (opened.kind !== 'opened') throw new Error(`the benchmark store did not open: ${opened.reason}`);
+  const { store } = opened;
+  try {
+    const created = await store.accounts.createUser('bench', 'not-a-password-hash');
+    const user = store.forUser(created.user.id);
+    await user.createCollection({ name: 'contacts', kind: 'contacts' });
+    await user.createCollection({ name: 'files', kind: 'files' });
+    const phases: WritePhase[] = [
+      { label: 'vcard-1', writers: 1, content: 'vcard', collection: 'contacts', seconds },
+      { label: 'vcard-8', writers: 8, content: 'vcard', collection: 'contacts', seconds },
+      { label: 'vcard-64', writers: 64, content: 'vcard', collection: 'contacts', seconds },
+      { label: 'blob-8', writers: 8, content: BLOB_BYTES, collection: 'files', seconds },
+    ];
+    // A short warm-up, so the first phase does not pay for the first pages and statements.
+    await runWritePhase(user, tally, { label: 'warmup', writers: 8, content: 'vcard', collection: 'contacts', seconds: 0.3 });
+    const results: WritePhaseResult[] = [];
+    for (const phase of phases) {
+      const result = await runWritePhase(user, tally, phase);
+      console.log(`  ${phase.label}: ${result.writes} writes in ${result.seconds.toFixed(1)} s`);
+      results.push(result);
+    }
+    return results;
+  } finally {
+    await store.close();
+  }
+}
+
+function withRatio(result: WritePhaseResult, fsync: FsyncRate) {
+  return {
+    ...result,
+    writesPerFsync: result.writesPerSecond / fsync.fsyncPerSecond,
+    writesPerFdatasync: result.writesPerSecond / fsync.fdatasyncPerSecond,
+  };
+}
+
+function table(fsync: FsyncRate, results: readonly WritePhaseResult[]): string {
+  const lines = [`disk: ${fsync.fdatasyncPerSecond.toFixed(0)} fdatasyncs/s of 4 KiB`];
+  const differs = Math.abs(fsync.fsyncPerSecond - fsync.fdatasyncPerSecond) / fsync.fdatasyncPerSecond > 0.15;
+  lines.push(
+    `      ${fsync.fsyncPerSecond.toFixed(0)} fsyncs/s of 4 KiB${differs ? ' (differs: fsync also flushes metadata)' : ''}; ` +
+      'SQLite commits with fsync here, so writes/fsync is against this one',
+  );
+  const header = ['content', 'writers', 'writes/s', 'writes/fsync', 'mean batch', 'p50 ms', 'p99 ms'];
+  const rows = results.map((r) => [
+    r.contentBytes > 64 * 1024 ? `${r.contentBytes / 1024} KiB blob` : `vCard (${r.contentBytes} B)`,
+    String(r.writers),
+    r.writesPerSecond.toFixed(0),
+    (r.writesPerSecond / fsync.fsyncPerSecond).toFixed(2),
+    r.meanBatch.toFixed(1),
+    r.p50Ms.toFixed(2),
+    r.p99Ms.toFixed(2),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const format = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  lines.push('', format(header), ...rows.map(format));
+  return lines.join('\n');
+}
+
+await main();
