@@ -53,7 +53,14 @@ export async function withStore(io: CliIo, flags: StoreFlags, use: (opened: Open
     return EXIT.usage;
   }
   const { dataDir, storeId, inlineLimitBytes } = loaded.config;
-  const opened = await openStore({ dataDir, expectedStoreId: storeId, inlineLimitBytes, initializeIfEmpty: false });
+  const opened = await openStore({
+    dataDir,
+    expectedStoreId: storeId,
+    inlineLimitBytes,
+    initializeIfEmpty: false,
+    // A schema upgrade is the server's to make, with the server stopped or starting.
+    migrateIfOlder: false,
+  });
   if (opened.kind === 'refused') return failure(io, opened.reason);
   try {
     return await use({ store: opened.store, dataDir });

@@ -30,6 +30,9 @@ export interface OpenStoreOptions {
   inlineLimitBytes?: number;
   /** Create a new store in an empty or missing directory (the server does; the CLI does not). */
   initializeIfEmpty?: boolean;
+  /** Migrate an older schema (after a verified safety copy). Only the server should: a
+   * newer CLI must not change the schema under an older server that is running. */
+  migrateIfOlder?: boolean;
   /** Remove temporary files of writes a crash interrupted. Only the process that owns the
    * directory (the server) may do this: another process's writes in flight use them. */
   cleanTemporaryFiles?: boolean;
@@ -80,6 +83,9 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenStoreRes
         );
       }
       if (marker.state === 'initializing') {
+        if (options.initializeIfEmpty === false) {
+          return refuse(`the store in ${dir} has not finished its first start: start the server with 'holdfast serve --data ${dir}' to complete it`);
+        }
         // A crash during first start: nothing was ever acknowledged, so start over.
         await removeDatabaseFiles(dir);
         return initialize(dir, marker.storeId, options);
@@ -119,6 +125,7 @@ async function open(dir: string, storeId: string, options: OpenStoreOptions, ini
     inlineLimitBytes: options.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT_BYTES,
     migrationCopyDir: join(dir, MIGRATION_COPIES_DIR),
     newStoreId: storeId,
+    migrateIfOlder: options.migrateIfOlder ?? true,
     ...(options.migrations ? { migrations: options.migrations } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });

@@ -152,6 +152,17 @@ describe('SQLite data directory', () => {
     await result.store.close();
   });
 
+  it('leaves an interrupted first start for the server to finish when asked not to create (the CLI)', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir })).close();
+    const markerPath = join(dataDir, MARKER_FILE);
+    const marker = JSON.parse(await readFile(markerPath, 'utf8')) as Record<string, string>;
+    await writeFile(markerPath, JSON.stringify({ ...marker, state: 'initializing' }));
+    const result = await openStore({ dataDir, initializeIfEmpty: false });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, /has not finished its first start/);
+  });
+
   it('does not create a store when asked not to (the CLI)', async () => {
     const dataDir = join(await tempDir(), 'nothing-here');
     const result = await openStore({ dataDir, initializeIfEmpty: false });
@@ -253,6 +264,17 @@ describe('SQLite schema migrations', () => {
     assert.match(result.reason, new RegExp(`refusing to migrate the schema from version ${MIGRATIONS.length} to ${V2.version}`));
     const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length, 'the schema is untouched');
+    db.close();
+  });
+
+  it('leaves the upgrade to the server: an open that may not migrate refuses an older schema', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir })).close();
+    const result = await openStore({ dataDir, migrations: [...MIGRATIONS, V2], migrateIfOlder: false });
+    assert.ok(result.kind === 'refused');
+    assert.match(result.reason, /start the server \('holdfast serve'\) once to upgrade it/);
+    const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     db.close();
   });
 

@@ -28,7 +28,7 @@ export function latestVersion(migrations: readonly Migration[]): number {
 
 export async function migrate(
   db: Database.Database,
-  options: { migrations: readonly Migration[]; copyDir: string; now?: () => Date },
+  options: { migrations: readonly Migration[]; copyDir: string; allowUpgrade: boolean; now?: () => Date },
 ): Promise<MigrateResult> {
   const { migrations } = options;
   const current = schemaVersion(db);
@@ -47,6 +47,12 @@ export async function migrate(
     return { kind: 'created', version: latest };
   }
 
+  if (!options.allowUpgrade) {
+    return {
+      kind: 'refused',
+      reason: `the database has schema version ${current} and this Holdfast needs ${latest}: start the server ('holdfast serve') once to upgrade it (it writes a safety copy first)`,
+    };
+  }
   const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
   const copyPath = join(options.copyDir, `metadata-v${current}-before-v${latest}-${stamp}.sqlite`);
   const copy = await writeVerifiedCopy(db, copyPath, current);

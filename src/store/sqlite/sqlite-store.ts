@@ -25,6 +25,8 @@ export interface OpenSqliteStoreOptions {
   migrationCopyDir: string;
   /** The store id to record if the database is new. An existing database keeps its own. */
   newStoreId: string;
+  /** False: refuse an older schema instead of migrating it. */
+  migrateIfOlder: boolean;
   /** Defaults to the real schema; tests pass their own to exercise migrations. */
   migrations?: readonly Migration[];
   onBatch?: BatchObserver;
@@ -44,7 +46,11 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
     db.pragma('foreign_keys = ON');
     // Another process (the CLI beside the server) may hold the write lock for a moment.
     db.pragma('busy_timeout = 10000');
-    const migration = await migrate(db, { migrations: options.migrations ?? MIGRATIONS, copyDir: options.migrationCopyDir });
+    const migration = await migrate(db, {
+      migrations: options.migrations ?? MIGRATIONS,
+      copyDir: options.migrationCopyDir,
+      allowUpgrade: options.migrateIfOlder,
+    });
     if (migration.kind === 'refused') {
       db.close();
       return migration;
