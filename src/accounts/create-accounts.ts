@@ -11,6 +11,7 @@ import { appPasswordHash, newAppPassword, newCredentialId, newToken, tokenHash }
 import { checkUserName } from './user-names.ts';
 
 const MAX_LABEL_LENGTH = 100;
+const LAST_USED_RESOLUTION_MS = 60_000;
 const DEFAULT_LABELS: Record<CredentialKind, string> = { 'app-password': 'app password', token: 'token' };
 
 export function createAccounts(
@@ -30,9 +31,13 @@ export function createAccounts(
     return credential;
   }
 
-  // A failure to record the last use must not fail the sign-in it belongs to.
+  // A failure to record the last use must not fail the sign-in it belongs to. A DAV client
+  // authenticates every request; recording each use would add a write to every read, so a
+  // use is recorded at most once a minute per credential.
   function recordUse(credential: Credential): void {
-    repository.touchCredential(credential.id, now().toISOString()).catch(() => undefined);
+    const at = now();
+    if (credential.lastUsedAt !== null && at.getTime() - Date.parse(credential.lastUsedAt) < LAST_USED_RESOLUTION_MS) return;
+    repository.touchCredential(credential.id, at.toISOString()).catch(() => undefined);
   }
 
   async function checkBasic(userName: string, secret: string): Promise<AuthResult> {
@@ -173,8 +178,12 @@ export function createAccounts(
     listTokens: (userName) => listSecrets(userName, 'token'),
     revokeToken: (userName, credentialId) => revokeSecret(userName, 'token', credentialId),
 
-    authenticateBasic: (userName, secret, clientKey) =>
-      underRateLimit(limiter.begin(userName, clientKey), () => checkBasic(userName, secret)),
+    authenticateBasic(userName, secret, clientKey) {
+      // Names are lowercase only, and phones capitalise the first letter of a login field:
+      // "Alice" signs in as alice rather than failing as an unknown name.
+      const name = userName.toLowerCase();
+      return underRateLimit(limiter.begin(name, clientKey), () => checkBasic(name, secret));
+    },
     authenticateBearer: (token, clientKey) => underRateLimit(limiter.begin(null, clientKey), () => checkBearer(token)),
   };
 }

@@ -114,7 +114,13 @@ void describe('users', () => {
     const { accounts } = await setup();
     await addUser(accounts, 'alice', ALICE_PASSWORD);
     assert.deepEqual(await accounts.authenticateBasic('mallory', ALICE_PASSWORD, CLIENT), { kind: 'invalid' });
-    assert.deepEqual(await accounts.authenticateBasic('Alice', ALICE_PASSWORD, CLIENT), { kind: 'invalid' });
+  });
+
+  void test('a capitalised user name signs in as the lowercase user, as phones capitalise login fields', async () => {
+    const { accounts } = await setup();
+    await addUser(accounts, 'alice', ALICE_PASSWORD);
+    assertOk(await accounts.authenticateBasic('Alice', ALICE_PASSWORD, CLIENT), 'alice', 'password');
+    assert.deepEqual(await accounts.authenticateBasic('ALICE', 'a wrong password', CLIENT), { kind: 'invalid' });
   });
 
   void test('an unknown user name still costs a password verification, so timing does not reveal names', async () => {
@@ -295,6 +301,26 @@ void describe('app passwords', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.fail('lastUsedAt was never set');
+  });
+
+  void test('uses are recorded at most once a minute, so reads do not each cost a write', async () => {
+    const { accounts, advance, now } = await setup();
+    await addUser(accounts, 'alice', ALICE_PASSWORD);
+    const { secret } = await newAppPassword(accounts, 'alice');
+    const lastUsed = async () => (await accounts.listAppPasswords('alice'))?.[0]?.lastUsedAt ?? null;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    await accounts.authenticateBasic('alice', secret, CLIENT);
+    await settle();
+    const first = now().toISOString();
+    assert.equal(await lastUsed(), first);
+    advance(30);
+    await accounts.authenticateBasic('alice', secret, CLIENT);
+    await settle();
+    assert.equal(await lastUsed(), first, 'a use 30 s later is not written');
+    advance(31);
+    await accounts.authenticateBasic('alice', secret, CLIENT);
+    await settle();
+    assert.equal(await lastUsed(), now().toISOString(), 'a use over a minute later is');
   });
 
   void test('a failure to record the use does not fail the sign-in', async () => {
