@@ -10,6 +10,7 @@ import { installErrorHandlers } from './errors.ts';
 import { installHealthRoutes } from './health.ts';
 import { createLogger } from './logger.ts';
 import { installMetrics } from './metrics.ts';
+import { HoldfastLogController, installRequestLog } from './request-log.ts';
 import { installDrain } from './shutdown.ts';
 
 export interface ServerDeps {
@@ -33,6 +34,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // installDrain answers requests that arrive while closing, in the API's error format.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    logController: new HoldfastLogController(),
   });
   app.decorateRequest('user', null);
   app.decorateRequest('userStore', null);
@@ -40,6 +42,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   installErrorHandlers(app, config.maxBodyBytes);
   installDrain(app);
+  installRequestLog(app);
   const metrics = installMetrics(app, store);
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });

@@ -3,7 +3,10 @@
 // bad JSON, bad media type) and unexpected failures are translated here too. Every error
 // response has the same shape: { "error": "<code>", "message": "<…>" }.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BlobCorruptError } from '../store/blobs/local-directory.ts';
 import { StoreInputError } from '../store/names.ts';
+import { StoredContentError } from '../store/sqlite/stored-content-error.ts';
+import { isClientAbort } from './request-log.ts';
 
 export const ERROR_STATUS = {
   'bad-request': 400,
@@ -18,6 +21,7 @@ export const ERROR_STATUS = {
   'unsupported-media-type': 415,
   'rate-limited': 429,
   internal: 500,
+  'content-damaged': 500,
   'shutting-down': 503,
 } as const;
 
@@ -73,6 +77,14 @@ export function toApiError(error: unknown, maxBodyBytes: number): ApiError | und
   // The store's last-line input checks; protocol adapters validate first, so reaching
   // this means an adapter let something through, but the client still deserves a 400.
   if (error instanceof StoreInputError) return new ApiError('bad-request', `The request was refused: ${error.message}.`);
+  // Stored content that failed its hash check or went missing: never served as good.
+  if (error instanceof StoredContentError || error instanceof BlobCorruptError) {
+    return new ApiError(
+      'content-damaged',
+      'The stored content of this version failed its integrity check, so it was not sent. The server log names the damaged file; ' +
+        'the operator should restore it from a backup. Older versions may be intact: see the item\'s history.',
+    );
+  }
   if (!isFastifyError(error)) return undefined;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -111,6 +123,8 @@ export function installErrorHandlers(app: FastifyInstance, maxBodyBytes: number)
       if (apiError.status >= 500) request.log.error({ err: error }, apiError.message);
       return sendError(reply, apiError);
     }
+    // The client hung up mid-request (onRequestAbort logged it): nobody to answer.
+    if (isClientAbort(request, error)) return reply;
     // A bug or an I/O failure (disk full, database error): the detail goes to the log, not
     // to the client, and the request id ties the two together.
     request.log.error({ err: error }, `request failed: ${request.method} ${request.url}`);

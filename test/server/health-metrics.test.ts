@@ -94,6 +94,15 @@ describe('health and metrics', () => {
     }
   });
 
+  test('each answered request is one log line; probes stay out of the info-level log', async () => {
+    await fetch(`${server.url}/healthz`);
+    await fetch(`${server.url}/api/v1/whoami`);
+    const lines = server.logs.filter((line) => line.includes('"url":"/api/v1/whoami"') && line.includes('→ 401'));
+    assert.ok(lines.length >= 1, 'the API request is logged with its status');
+    assert.ok(!server.logs.some((line) => line.includes('→') && line.includes('"url":"/healthz"')), 'probes are not logged at info');
+    assert.ok(!server.logs.some((line) => line.includes('incoming request')), "Fastify's own per-request lines are off");
+  });
+
   test('an unknown path answers 404 in the error format', async () => {
     const response = await fetch(`${server.url}/nowhere`);
     assert.equal(response.status, 404);
