@@ -46,7 +46,10 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
     dataDir: config.dataDir,
     expectedStoreId: config.storeId,
     inlineLimitBytes: config.inlineLimitBytes,
+    // Only the server creates a store or upgrades its schema (after a verified safety
+    // copy); the CLI never does.
     initializeIfEmpty: true,
+    migrateIfOlder: true,
     // The server owns the directory: temporary files left there are from writes a crash
     // cut short, never acknowledged.
     cleanTemporaryFiles: true,
