@@ -69,6 +69,13 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       throw error;
     }
 
+    // The log on stdout is for machines; a person at a terminal reads this.
+    writeLine(io.stderr, `holdfast: serving ${running.url} from ${loaded.config.dataDir} (store ${running.storeId}); Ctrl-C stops it`);
+    if (running.initialized) {
+      writeLine(io.stderr, `holdfast: this is a new, empty store. Create the first user with:`);
+      writeLine(io.stderr, `  holdfast user add NAME --data ${loaded.config.dataDir}`);
+      writeLine(io.stderr, `holdfast: then set HOLDFAST_STORE_ID=${running.storeId} so a missing or unmounted disk is refused, not mistaken for an empty store`);
+    }
     const signal = await shutdown.signal;
     writeLine(io.stderr, `holdfast: received ${signal}; finishing requests in flight (up to ${loaded.config.shutdownTimeoutSeconds} s)`);
     try {

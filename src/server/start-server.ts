@@ -12,6 +12,9 @@ import { closeGracefully } from './shutdown.ts';
 
 export interface RunningServer {
   url: string;
+  storeId: string;
+  /** True when this start created the store (the directory was empty). */
+  initialized: boolean;
   /** Stops accepting, lets requests in flight finish, closes the store. Rejects with a
    * ShutdownTimeoutError after shutdownTimeoutSeconds. */
   close(): Promise<void>;
@@ -31,7 +34,7 @@ function urlOf(address: AddressInfo | string | null): string {
   return `http://${host}:${address.port}`;
 }
 
-function firstStartMessage(dataDir: string, identity: StoreIdentity): string {
+export function firstStartMessage(dataDir: string, identity: StoreIdentity): string {
   return (
     `Created a new, empty store ${identity.storeId} in ${dataDir}. ` +
     `Create the first user with: holdfast user add NAME --data ${dataDir}. ` +
@@ -99,6 +102,8 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
   let closing: Promise<void> | undefined;
   return {
     url,
+    storeId: identity.storeId,
+    initialized: opened.initialized,
     close: () => (closing ??= closeGracefully(running, store, config.shutdownTimeoutSeconds, logger)),
   };
 }

@@ -11,6 +11,7 @@ let temporary: { dir: string; cleanup: () => Promise<void> };
 let dataDir: string;
 let server: ChildProcess;
 let baseUrl: string;
+let serverStderr = '';
 
 before(async () => {
   temporary = await temporaryDirectory();
@@ -18,6 +19,9 @@ before(async () => {
   server = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--port', '0'], {
     env: environment(),
     stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    serverStderr += chunk;
   });
   baseUrl = await new Promise<string>((resolve, reject) => {
     let output = '';
@@ -45,6 +49,13 @@ function whoami(user: string, secret: string): Promise<number> {
 }
 
 describe('account commands alongside a running server', () => {
+  it('the first start tells the person, in plain words on stderr, how to create the first user', async () => {
+    for (let i = 0; i < 50 && !serverStderr.includes('user add'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.match(serverStderr, new RegExp(`serving ${baseUrl.replace(/[.]/g, '\\.')} from ${dataDir}`));
+    assert.ok(serverStderr.includes(`  holdfast user add NAME --data ${dataDir}\n`), serverStderr);
+    assert.match(serverStderr, /set HOLDFAST_STORE_ID=[0-9a-f-]{36}/);
+  });
+
   it('a user and an app password made by the command sign in to the server at once, and revoking one stops it', async () => {
     const added = await holdfast(['user', 'add', 'anna', '--password-stdin', '--data', dataDir], { input: 'correct horse battery staple\n' });
     assert.equal(added.code, 0, added.stderr);
