@@ -3,9 +3,8 @@
 // bad JSON, bad media type) and unexpected failures are translated here too. Every error
 // response has the same shape: { "error": "<code>", "message": "<…>" }.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BlobCorruptError } from '../store/blobs/local-directory.ts';
+import { ContentDamagedError } from '../store/content-damaged-error.ts';
 import { StoreInputError } from '../store/names.ts';
-import { StoredContentError } from '../store/sqlite/stored-content-error.ts';
 import { isClientAbort } from './request-log.ts';
 
 export const ERROR_STATUS = {
@@ -78,7 +77,7 @@ export function toApiError(error: unknown, maxBodyBytes: number): ApiError | und
   // this means an adapter let something through, but the client still deserves a 400.
   if (error instanceof StoreInputError) return new ApiError('bad-request', `The request was refused: ${error.message}.`);
   // Stored content that failed its hash check or went missing: never served as good.
-  if (error instanceof StoredContentError || error instanceof BlobCorruptError) {
+  if (error instanceof ContentDamagedError) {
     return new ApiError(
       'content-damaged',
       'The stored content of this version failed its integrity check, so it was not sent. The server log names the damaged file; ' +

@@ -7,6 +7,7 @@
 // after the directory holding that name is fsynced, so a name under root/ab/cd always
 // means complete, durable content.
 
+import { ContentDamagedError } from '../content-damaged-error.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
@@ -22,8 +23,8 @@ const TEMP_DIR = 'tmp';
 const READ_CHUNK_BYTES = 256 * 1024;
 
 /** A stored blob whose bytes no longer hash to its name: bit rot, truncation, tampering. */
-export class BlobCorruptError extends Error {
-  override readonly name = 'BlobCorruptError';
+export class BlobCorruptError extends ContentDamagedError {
+  override name = 'BlobCorruptError';
   readonly hash: string;
   readonly path: string;
   readonly actualHash: string;
