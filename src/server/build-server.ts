@@ -12,11 +12,14 @@ import { createLogger } from './logger.ts';
 import { installMetrics } from './metrics.ts';
 import { HoldfastLogController, installRequestLog } from './request-log.ts';
 import { installDrain } from './shutdown.ts';
+import type { CommitBatches } from './commit-batches.ts';
 
 export interface ServerDeps {
   store: Store;
   accounts: Accounts;
   config: HoldfastConfig;
+  /** The relay the store reports its commit batches to, for /metrics. */
+  commitBatches?: CommitBatches;
   /** A pino logger; by default one at config.logLevel writing JSON lines to stdout. */
   logger?: FastifyBaseLogger;
 }
@@ -43,7 +46,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installErrorHandlers(app, config.maxBodyBytes);
   installDrain(app);
   installRequestLog(app);
-  const metrics = installMetrics(app, store);
+  const metrics = installMetrics(app, store, deps.commitBatches);
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });

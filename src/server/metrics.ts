@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.ts';
+import type { CommitBatches } from './commit-batches.ts';
 
 export type AuthFailureReason = 'missing' | 'malformed' | 'invalid' | 'rate-limited';
 
@@ -11,7 +12,7 @@ export interface ServerMetrics {
   authFailure: (reason: AuthFailureReason) => void;
 }
 
-export function installMetrics(app: FastifyInstance, store: Store): ServerMetrics {
+export function installMetrics(app: FastifyInstance, store: Store, commitBatches?: CommitBatches): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -58,6 +59,31 @@ export function installMetrics(app: FastifyInstance, store: Store): ServerMetric
       }
     },
   });
+
+  if (commitBatches) {
+    const batchWrites = new Histogram({
+      name: 'holdfast_store_commit_batch_writes',
+      help: 'Writes per group-commit transaction: many writers sharing one fsync shows as batches above 1.',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers: [registry],
+    });
+    const commitSeconds = new Histogram({
+      name: 'holdfast_store_commit_duration_seconds',
+      help: 'Time to run and make durable one group-commit transaction.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    const failedWrites = new Counter({
+      name: 'holdfast_store_failed_writes_total',
+      help: 'Writes that failed inside a commit (an I/O error or a bug; refused preconditions are not failures).',
+      registers: [registry],
+    });
+    commitBatches.subscribe((batch) => {
+      batchWrites.observe(batch.writes);
+      commitSeconds.observe(batch.durationMs / 1000);
+      if (batch.failed > 0) failedWrites.inc(batch.failed);
+    });
+  }
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     // The route pattern, never the raw URL: item names must not become label values.

@@ -9,6 +9,7 @@ import { buildServer } from './build-server.ts';
 import type { HoldfastConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { closeGracefully } from './shutdown.ts';
+import { createCommitBatches } from './commit-batches.ts';
 
 export interface RunningServer {
   url: string;
@@ -45,7 +46,9 @@ export function firstStartMessage(dataDir: string, identity: StoreIdentity): str
 
 export async function startServer(config: HoldfastConfig, options: { log?: (line: string) => void } = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, options.log);
+  const commitBatches = createCommitBatches();
   const opened = await openStore({
+    onBatch: commitBatches.observe,
     dataDir: config.dataDir,
     expectedStoreId: config.storeId,
     inlineLimitBytes: config.inlineLimitBytes,
@@ -69,7 +72,7 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
 
   let app: FastifyInstance | undefined;
   try {
-    app = await buildServer({ store, accounts: createAccounts(store.accounts), config, logger });
+    app = await buildServer({ store, accounts: createAccounts(store.accounts), config, logger, commitBatches });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close();

@@ -14,10 +14,10 @@ import {
   writeMarker,
 } from './data-directory.ts';
 import { ensureDirectoryDurably } from './durable-fs.ts';
-import type { BatchObserver } from './sqlite/group-commit.ts';
 import type { Migration } from './sqlite/migrate.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
+import type { CommitBatch } from './types.ts';
 
 export const DEFAULT_INLINE_LIMIT_BYTES = 64 * 1024;
 
@@ -38,7 +38,8 @@ export interface OpenStoreOptions {
   cleanTemporaryFiles?: boolean;
   /** Tests pass their own schema to exercise migrations. */
   migrations?: readonly Migration[];
-  onBatch?: BatchObserver;
+  /** Told about every commit batch (for metrics). */
+  onBatch?: (batch: CommitBatch) => void;
 }
 
 export type OpenStoreResult =

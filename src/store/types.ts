@@ -188,3 +188,10 @@ export interface IntegrityReport {
   checkedBlobs: number;
   problems: IntegrityProblem[];
 }
+
+/** One group-commit transaction, reported to whoever watches the engine (metrics). */
+export interface CommitBatch {
+  writes: number;
+  failed: number;
+  durationMs: number;
+}

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAccounts } from '../../src/accounts/create-accounts.ts';
 import type { Accounts } from '../../src/accounts/accounts.ts';
 import { buildServer } from '../../src/server/build-server.ts';
+import { createCommitBatches } from '../../src/server/commit-batches.ts';
 import type { HoldfastConfig } from '../../src/server/config.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -51,7 +52,8 @@ export async function startHarness(
 ): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), 'holdfast-server-'));
   const dataDir = join(root, 'data');
-  const opened = await openStore({ dataDir, initializeIfEmpty: true });
+  const commitBatches = createCommitBatches();
+  const opened = await openStore({ dataDir, initializeIfEmpty: true, onBatch: commitBatches.observe });
   if (opened.kind !== 'opened') throw new Error(`test store refused: ${opened.reason}`);
   const store = options.wrapStore ? options.wrapStore(opened.store) : opened.store;
   const accounts = createAccounts(store.accounts);
@@ -70,7 +72,7 @@ export async function startHarness(
 
   const logs: string[] = [];
   const config = testConfig(dataDir, options.config);
-  const app = await buildServer({ store, accounts, config, logger: createLogger(config.logLevel, (line) => logs.push(line)) });
+  const app = await buildServer({ store, accounts, config, commitBatches, logger: createLogger(config.logLevel, (line) => logs.push(line)) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,

@@ -77,6 +77,11 @@ describe('health and metrics', () => {
     const { sequence } = await server.store.identity();
     assert.ok(sequence > 0);
     assert.equal(metricValue(text, /^holdfast_store_sequence /), sequence);
+    // The PUT above and the harness's users and credentials were written in commit batches.
+    const batches = metricValue(text, /^holdfast_store_commit_batch_writes_count /) ?? 0;
+    assert.ok(batches >= 1, `commit batches observed: ${batches}`);
+    assert.ok((metricValue(text, /^holdfast_store_commit_batch_writes_sum /) ?? 0) >= batches);
+    assert.equal(metricValue(text, /^holdfast_store_commit_duration_seconds_count /), batches);
   });
 
   test('two servers in one process keep separate metrics', async () => {

@@ -4,6 +4,7 @@
 // and the others in its batch still commit. Every promise settles only after COMMIT has
 // returned, which with synchronous=FULL means the batch is on disk.
 import type Database from 'better-sqlite3';
+import type { CommitBatch } from '../types.ts';
 
 interface PendingWrite {
   work: () => unknown;
@@ -11,9 +12,7 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
-export interface BatchObserver {
-  (batch: { writes: number; failed: number; durationMs: number }): void;
-}
+export type BatchObserver = (batch: CommitBatch) => void;
 
 /** Bounds one transaction's size, so one huge burst cannot hold the write lock for long. */
 const MAX_BATCH = 512;
