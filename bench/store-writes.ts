@@ -22,23 +22,28 @@ export interface WritePhaseResult {
   /** Group-commit transactions during the phase, and the mean writes in each. */
   batches: number;
   meanBatch: number;
+  /** Mean time one transaction held the database: its writes, then COMMIT with its fsync. */
+  meanCommitMs: number;
   p50Ms: number;
   p99Ms: number;
 }
 
 /** Counts the batches the group committer reports; reset before each phase. */
-export function createBatchTally(): { observe: BatchObserver; take(): { batches: number; writes: number } } {
+export function createBatchTally(): { observe: BatchObserver; take(): { batches: number; writes: number; ms: number } } {
   let batches = 0;
   let writes = 0;
+  let ms = 0;
   return {
     observe(batch) {
       batches += 1;
       writes += batch.writes;
+      ms += batch.durationMs;
     },
     take() {
-      const taken = { batches, writes };
+      const taken = { batches, writes, ms };
       batches = 0;
       writes = 0;
+      ms = 0;
       return taken;
     },
   };
@@ -70,7 +75,7 @@ export async function runWritePhase(
   };
   await Promise.all(Array.from({ length: phase.writers }, (_, index) => writer(index)));
   const seconds = (performance.now() - started) / 1000;
-  const { batches, writes: batchedWrites } = tally.take();
+  const { batches, writes: batchedWrites, ms: batchMs } = tally.take();
   latencies.sort((a, b) => a - b);
   return {
     label: phase.label,
@@ -81,6 +86,7 @@ export async function runWritePhase(
     writesPerSecond: latencies.length / seconds,
     batches,
     meanBatch: batches === 0 ? 0 : batchedWrites / batches,
+    meanCommitMs: batches === 0 ? 0 : batchMs / batches,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
   };

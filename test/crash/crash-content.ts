@@ -6,8 +6,8 @@ import { createRandom } from './random.ts';
 import type { Random } from './random.ts';
 import type { ContentSource } from '../../src/store/types.ts';
 
-export const LARGE_MIN_BYTES = 100 * 1024;
-export const LARGE_MAX_BYTES = 2 * 1024 * 1024;
+const LARGE_MIN_BYTES = 100 * 1024;
+const LARGE_MAX_BYTES = 2 * 1024 * 1024;
 
 /** Large bodies reuse one of this many contents some of the time: a second write of the
  * same blob takes the rename-over-an-existing-blob path, and the blob directory stays small
@@ -48,7 +48,8 @@ export function largeContent(random: Random): GeneratedContent {
   // body has the same bytes (and size) however it is cut.
   const bodySeed = random.chance(1 / 3) ? SHARED_BODY_SEED + random.int(0, SHARED_LARGE_CONTENTS - 1) : random.seed();
   const bodyRandom = createRandom(bodySeed);
-  const size = bodyRandom.int(LARGE_MIN_BYTES, LARGE_MAX_BYTES);
+  // Spread evenly on a log scale, as photos and files are: as many near 100 KB as near 2 MB.
+  const size = Math.round(LARGE_MIN_BYTES * (LARGE_MAX_BYTES / LARGE_MIN_BYTES) ** bodyRandom.next());
   const hasher = createHash('sha256');
   let finished = false;
   async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {

@@ -15,12 +15,14 @@ import { verifyAfterCrash } from './verify-after-crash.ts';
 export const KILL_AFTER_MIN_MS = 50;
 export const KILL_AFTER_MAX_MS = 600;
 
+/** State accumulates over this many kills, then a new data directory starts. Every round
+ * re-hashes every blob, so a directory that grew without end would make each round slower
+ * than the last (the soak would crawl). */
+export const ROUNDS_PER_DIRECTORY = 25;
+
 export interface CrashRunOptions {
   seed: number;
   kills: number;
-  /** Start a new data directory after this many rounds. Every round checks every blob, so
-   * a directory that grew without end would make each round slower than the last. */
-  roundsPerDirectory: number;
   /** How to run these same rounds again, for the failure message. */
   replayCommand: string;
   onRound?: (progress: CrashProgress) => void;
@@ -56,7 +58,7 @@ export async function runCrashRounds(options: CrashRunOptions): Promise<CrashTot
   const started = performance.now();
   let directory: DataDirectory | null = null;
   for (let round = 1; round <= options.kills; round += 1) {
-    if (directory === null || (round - 1) % options.roundsPerDirectory === 0) {
+    if (directory === null || (round - 1) % ROUNDS_PER_DIRECTORY === 0) {
       if (directory) await directory.remove();
       directory = await newDataDirectory();
     }

@@ -44,7 +44,6 @@ async function ensureUserAndCollection(store: Store): Promise<number> {
 main().catch((error: unknown) => {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   reportLine({ type: 'error', message });
-  process.exitCode = 1;
-  // The writers left running would keep the process alive; nothing here needs to finish.
+  // The other writers would keep the process alive; nothing of theirs needs to finish.
   process.exit(1);
 });

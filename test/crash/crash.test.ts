@@ -20,9 +20,6 @@ import { freshSeed, parseSeed } from './random.ts';
 const kills = Number(process.env.HOLDFAST_CRASH_KILLS ?? 50);
 const seed = process.env.HOLDFAST_CRASH_SEED === undefined ? freshSeed() : parseSeed(process.env.HOLDFAST_CRASH_SEED);
 const replayCommand = `HOLDFAST_CRASH_SEED=${seed} HOLDFAST_CRASH_KILLS=${kills} node scripts/run-tests.js crash`;
-/** State accumulates over this many kills, then a new directory starts: every round
- * verifies every blob, so one directory for all rounds would make the last ones slow. */
-const ROUNDS_PER_DIRECTORY = 25;
 
 it(
   `every acknowledged write survives ${kills} SIGKILLs of the writing process, with its content intact (seed ${seed})`,
@@ -30,7 +27,7 @@ it(
   async (t) => {
     assert.ok(Number.isSafeInteger(kills) && kills > 0, `HOLDFAST_CRASH_KILLS must be a whole number of 1 or more`);
     t.diagnostic(`seed ${seed}; replay with: ${replayCommand}`);
-    const totals = await runCrashRounds({ seed, kills, roundsPerDirectory: ROUNDS_PER_DIRECTORY, replayCommand });
+    const totals = await runCrashRounds({ seed, kills, replayCommand });
     t.diagnostic(
       `${totals.acknowledged} acknowledged writes checked (${totals.inline} inline, ${totals.blob} blob, ` +
         `${totals.tombstones} tombstones); ${totals.roundsWithAcks} of ${totals.rounds} kills landed after writes were acknowledged`,

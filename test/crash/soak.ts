@@ -6,12 +6,11 @@
 // Prints a progress line every few rounds and a summary; exits non-zero on the first
 // failed round, naming the seed and the command that replays it.
 import { parseArgs } from 'node:util';
-import { CrashRoundFailure, runCrashRounds } from './crash-rounds.ts';
+import { CrashRoundFailure, ROUNDS_PER_DIRECTORY, runCrashRounds } from './crash-rounds.ts';
 import type { CrashProgress, CrashTotals } from './crash-rounds.ts';
 import { freshSeed, parseSeed } from './random.ts';
 
 const DEFAULT_KILLS = 2000;
-const ROUNDS_PER_DIRECTORY = 50;
 const PROGRESS_EVERY_MS = 10_000;
 
 async function main(): Promise<number> {
@@ -32,7 +31,6 @@ async function main(): Promise<number> {
     const totals = await runCrashRounds({
       seed,
       kills,
-      roundsPerDirectory: ROUNDS_PER_DIRECTORY,
       replayCommand: `npm run soak:crash -- --seed ${seed} --kills ${kills}`,
       onRound,
     });
