@@ -95,16 +95,28 @@ function table(fsync: FsyncRate, results: readonly WritePhaseResult[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const format = (cells: readonly string[]) =>
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
-  lines.push('', format(header), ...rows.map(format), '', ...legend());
+  lines.push('', format(header), ...rows.map(format), '', ...legend(fsync));
   return lines.join('\n');
 }
 
-function legend(): string[] {
+/** Below this, an fsync is so quick that it probably stops at a cache (see legend). */
+const SUSPICIOUSLY_FAST_FSYNC_MS = 0.2;
+
+function legend(fsync: FsyncRate): string[] {
+  const fast = 1000 / fsync.fsyncPerSecond < SUSPICIOUSLY_FAST_FSYNC_MS;
+  const warning = fast
+    ? [
+        `An fsync here takes ${(1000 / fsync.fsyncPerSecond).toFixed(2)} ms: fast enough that it may stop at a write cache`,
+        '  (NVMe with power-loss protection does this safely; a VM or consumer disk may not). With fsync this cheap,',
+        '  per-write work, not fsync, bounds the store, and writes/fsync stays near 1 however well writes are batched.',
+      ]
+    : [];
   return [
     "writes/fsync: store writes per second ÷ the disk's fsyncs per second; above 1, writers share fsyncs.",
     'commits/s: group-commit transactions per second, each ending in one WAL fsync (a blob write pays two more',
     '  of its own before it joins a batch). ms/commit: how long each held the database, writes and COMMIT together;',
     '  a commit writes every page its writes touched, so a big batch costs more than one bare 4 KiB fsync.',
+    ...warning,
   ];
 }
 
