@@ -1,7 +1,7 @@
 // Store writes per second with N concurrent writers, and how many writes each group commit
 // carried. Every write is a real, acknowledged putItem: when its promise resolves it is on disk.
 import type { UserStore } from '../src/store/store.ts';
-import type { BatchObserver } from '../src/store/sqlite/group-commit.ts';
+import type { CommitBatch } from '../src/store/types.ts';
 
 export interface WritePhase {
   label: string;
@@ -29,7 +29,12 @@ export interface WritePhaseResult {
 }
 
 /** Counts the batches the group committer reports; reset before each phase. */
-export function createBatchTally(): { observe: BatchObserver; take(): { batches: number; writes: number; ms: number } } {
+export interface BatchTally {
+  observe: (batch: CommitBatch) => void;
+  take: () => { batches: number; writes: number; ms: number };
+}
+
+export function createBatchTally(): BatchTally {
   let batches = 0;
   let writes = 0;
   let ms = 0;
@@ -51,7 +56,7 @@ export function createBatchTally(): { observe: BatchObserver; take(): { batches:
 
 export async function runWritePhase(
   user: UserStore,
-  tally: ReturnType<typeof createBatchTally>,
+  tally: BatchTally,
   phase: WritePhase,
 ): Promise<WritePhaseResult> {
   tally.take();
