@@ -12,8 +12,8 @@ import type { RoundPlan } from './crash-round.ts';
 import { createRandom } from './random.ts';
 import { verifyAfterCrash } from './verify-after-crash.ts';
 
-export const KILL_AFTER_MIN_MS = 50;
-export const KILL_AFTER_MAX_MS = 600;
+const KILL_AFTER_MIN_MS = 50;
+const KILL_AFTER_MAX_MS = 600;
 
 /** State accumulates over this many kills, then a new data directory starts. Every round
  * re-hashes every blob, so a directory that grew without end would make each round slower
