@@ -5,8 +5,9 @@
 //
 // --dir picks the disk (a temporary directory inside DIR, removed afterwards; default the
 // system temp directory); --seconds is the length of each measurement (default 3); --json
-// adds one line of JSON after the table, for scripts. The headline is the ratio of store
-// writes to disk fsyncs at 64 writers: above 1, writers share fsyncs.
+// adds one line of JSON after the table, for scripts. Two headlines: the ratio of store
+// writes to disk fsyncs at 64 writers (above 1, writers share fsyncs), and, measured in the
+// same run, 64 writers with group commit against 64 writers with one commit per write.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,16 +32,34 @@ async function main(): Promise<void> {
     console.log(`store benchmark in ${workDir} (${seconds} s per measurement, ${cpus().length} CPUs, Node ${process.version})`);
     const fsync = measureFsyncRate(workDir, seconds);
     const results = await measureStoreWrites(join(workDir, 'data'), seconds);
-    console.log(`\n${table(fsync, results)}`);
-    if (values.json) console.log(JSON.stringify({ dir: workDir, seconds, fsync, phases: results.map((r) => withRatio(r, fsync)) }));
+    // The baseline: the same 64 writers on a store that commits (and fsyncs) each write alone.
+    const [ungrouped] = await measureStoreWrites(join(workDir, 'data-one-commit-per-write'), seconds, {
+      maxBatchWrites: 1,
+      phases: [{ label: 'vcard-64-one-commit-per-write', writers: 64, content: 'vcard', collection: 'contacts', seconds }],
+    });
+    const grouped = results.find((r) => r.label === 'vcard-64');
+    if (!ungrouped || !grouped) throw new Error('the benchmark lost a phase');
+    console.log(`\n${table(fsync, [...results, ungrouped])}`);
+    const speedup = grouped.writesPerSecond / ungrouped.writesPerSecond;
+    console.log(
+      `\ngroup commit, 64 writers: ${grouped.writesPerSecond.toFixed(0)} writes/s, against ${ungrouped.writesPerSecond.toFixed(0)} ` +
+        `with one commit per write in the same run: ${speedup.toFixed(1)}x`,
+    );
+    if (values.json) {
+      console.log(JSON.stringify({ dir: workDir, seconds, fsync, phases: [...results, ungrouped].map((r) => withRatio(r, fsync)), groupCommitSpeedup64: speedup }));
+    }
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function measureStoreWrites(dataDir: string, seconds: number): Promise<WritePhaseResult[]> {
+async function measureStoreWrites(
+  dataDir: string,
+  seconds: number,
+  options: { maxBatchWrites?: number; phases?: WritePhase[] } = {},
+): Promise<WritePhaseResult[]> {
   const tally = createBatchTally();
-  const opened = await openStore({ dataDir, onBatch: tally.observe });
+  const opened = await openStore({ dataDir, onBatch: tally.observe, ...(options.maxBatchWrites ? { maxBatchWrites: options.maxBatchWrites } : {}) });
   if (opened.kind !== 'opened') throw new Error(`the benchmark store did not open: ${opened.reason}`);
   const { store } = opened;
   try {
@@ -48,7 +67,7 @@ async function measureStoreWrites(dataDir: string, seconds: number): Promise<Wri
     const user = store.forUser(created.user.id);
     await user.createCollection({ name: 'contacts', kind: 'contacts' });
     await user.createCollection({ name: 'files', kind: 'files' });
-    const phases: WritePhase[] = [
+    const phases: WritePhase[] = options.phases ?? [
       { label: 'vcard-1', writers: 1, content: 'vcard', collection: 'contacts', seconds },
       { label: 'vcard-8', writers: 8, content: 'vcard', collection: 'contacts', seconds },
       { label: 'vcard-64', writers: 64, content: 'vcard', collection: 'contacts', seconds },
@@ -82,7 +101,8 @@ function table(fsync: FsyncRate, results: readonly WritePhaseResult[]): string {
   lines.push(`      ${fsync.fsyncPerSecond.toFixed(0)} fsyncs/s of 4 KiB: the call SQLite's commits make here, so writes/fsync is against this`);
   const header = ['content', 'writers', 'writes/s', 'writes/fsync', 'mean batch', 'commits/s', 'ms/commit', 'p50 ms', 'p99 ms'];
   const rows = results.map((r) => [
-    r.contentBytes > 64 * 1024 ? `${r.contentBytes / 1024} KiB blob` : `vCard (${r.contentBytes} B)`,
+    (r.contentBytes > 64 * 1024 ? `${r.contentBytes / 1024} KiB blob` : `vCard (${r.contentBytes} B)`) +
+      (r.label.endsWith('one-commit-per-write') ? ', one commit per write' : ''),
     String(r.writers),
     r.writesPerSecond.toFixed(0),
     (r.writesPerSecond / fsync.fsyncPerSecond).toFixed(2),

@@ -40,6 +40,9 @@ export interface OpenStoreOptions {
   migrations?: readonly Migration[];
   /** Told about every commit batch (for metrics). */
   onBatch?: (batch: CommitBatch) => void;
+  /** Most writes one commit may carry (default 512); 1 turns group commit off, which only
+   * the benchmark's baseline should want. */
+  maxBatchWrites?: number;
 }
 
 export type OpenStoreResult =
@@ -129,6 +132,7 @@ async function open(dir: string, storeId: string, options: OpenStoreOptions, ini
     migrateIfOlder: options.migrateIfOlder ?? true,
     ...(options.migrations ? { migrations: options.migrations } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    ...(options.maxBatchWrites !== undefined ? { maxBatchWrites: options.maxBatchWrites } : {}),
   });
   if (opened.kind === 'refused') return opened;
   const identity = await opened.store.identity();

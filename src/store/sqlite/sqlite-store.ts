@@ -30,6 +30,8 @@ export interface OpenSqliteStoreOptions {
   /** Defaults to the real schema; tests pass their own to exercise migrations. */
   migrations?: readonly Migration[];
   onBatch?: BatchObserver;
+  /** Most writes one commit may carry; 1 turns group commit off (a benchmark baseline). */
+  maxBatchWrites?: number;
   now?: () => Date;
 }
 
@@ -46,6 +48,8 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
     db.pragma('foreign_keys = ON');
     // Another process (the CLI beside the server) may hold the write lock for a moment.
     db.pragma('busy_timeout = 10000');
+    // Statement journals and sort space stay in memory instead of temporary files.
+    db.pragma('temp_store = MEMORY');
     const migration = await migrate(db, {
       migrations: options.migrations ?? MIGRATIONS,
       copyDir: options.migrationCopyDir,
@@ -72,7 +76,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
 
 function createStore(db: Database.Database, options: OpenSqliteStoreOptions): Store {
   const clock = options.now ?? (() => new Date());
-  const committer = new GroupCommitter(db, options.onBatch);
+  const committer = new GroupCommitter(db, { observe: options.onBatch, maxBatch: options.maxBatchWrites });
   const inFlight = new InFlightWrites();
   const ctx: SqliteContext = {
     db,
