@@ -1,11 +1,6 @@
 // `holdfast token …`: bearer tokens for the HTTP API (scripts, the web app's helpers).
-import { parseArgs } from 'node:util';
-import { EXIT, failure, HELP_OPTION, parseCommandArgs, runSubcommand, usageError, writeLine } from './command.ts';
-import type { Command } from './command.ts';
-import { printCredentials } from './credential-list.ts';
-import type { CliIo } from './io.ts';
-import { reportMissingUser } from './missing-user.ts';
-import { STORE_OPTIONS, STORE_OPTIONS_USAGE, withAccounts } from './open-data-store.ts';
+import { credentialCommand } from './credential-commands.ts';
+import { STORE_OPTIONS_USAGE } from './open-data-store.ts';
 
 const USAGE = `Usage:
   holdfast token create USER [--label LABEL] [--ttl SECONDS]
@@ -27,78 +22,18 @@ Options:
 ${STORE_OPTIONS_USAGE}  --help, -h         show this help
 `;
 
-export const tokenCommand: Command = {
+export const tokenCommand = credentialCommand({
   name: 'token',
   summary: 'bearer tokens for the HTTP API',
   usage: USAGE,
-  run: (args, io) => runSubcommand(io, 'token', USAGE, { create, list, revoke }, args),
-};
-
-async function create(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(io, USAGE, ['USER'], () =>
-    parseArgs({
-      args,
-      options: { ...STORE_OPTIONS, ...HELP_OPTION, label: { type: 'string' }, ttl: { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    }),
-  );
-  if (parsed.kind === 'exit') return parsed.code;
-  const [user = ''] = parsed.positionals;
-  const ttl = parsed.values.ttl;
-  let ttlSeconds: number | undefined;
-  if (ttl !== undefined) {
-    if (!/^[1-9][0-9]*$/.test(ttl) || !Number.isSafeInteger(Number(ttl))) {
-      return usageError(io, `--ttl takes a whole number of seconds greater than 0, not "${ttl}"`, USAGE);
-    }
-    ttlSeconds = Number(ttl);
-  }
-  return withAccounts(io, parsed.values, async ({ accounts }) => {
-    const options = ttlSeconds === undefined ? {} : { ttlSeconds };
-    const result = await accounts.createToken(user, parsed.values.label ?? '', options);
-    if (result.kind === 'no-user') return reportMissingUser(io, accounts, user);
-    const expiry = result.credential.expiresAt === null ? 'until it is revoked' : `until ${result.credential.expiresAt}`;
-    writeLine(io.stderr, `Created token ${result.credential.id} for "${user}", valid ${expiry}. It is shown once, here:`);
-    writeLine(io.stdout, result.secret);
-    return EXIT.ok;
-  });
-}
-
-async function list(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(io, USAGE, ['USER'], () =>
-    parseArgs({ args, options: { ...STORE_OPTIONS, ...HELP_OPTION, json: { type: 'boolean' } }, strict: true, allowPositionals: true }),
-  );
-  if (parsed.kind === 'exit') return parsed.code;
-  const [user = ''] = parsed.positionals;
-  return withAccounts(io, parsed.values, async ({ accounts }) => {
-    const credentials = await accounts.listTokens(user);
-    if (credentials === null) return reportMissingUser(io, accounts, user);
-    const json = parsed.values.json === true;
-    if (credentials.length === 0 && !json) {
-      writeLine(io.stderr, `"${user}" has no tokens; 'holdfast token create ${user}' makes one.`);
-    } else {
-      printCredentials(io, credentials, { json, showExpiry: true });
-    }
-    return EXIT.ok;
-  });
-}
-
-async function revoke(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(io, USAGE, ['USER', 'ID'], () =>
-    parseArgs({ args, options: { ...STORE_OPTIONS, ...HELP_OPTION }, strict: true, allowPositionals: true }),
-  );
-  if (parsed.kind === 'exit') return parsed.code;
-  const [user = '', id = ''] = parsed.positionals;
-  return withAccounts(io, parsed.values, async ({ accounts }) => {
-    const result = await accounts.revokeToken(user, id);
-    switch (result.kind) {
-      case 'revoked':
-        writeLine(io.stderr, `Revoked token ${id} of "${user}"; it no longer signs in.`);
-        return EXIT.ok;
-      case 'no-user':
-        return reportMissingUser(io, accounts, user);
-      case 'not-found':
-        return failure(io, `"${user}" has no token with id "${id}"; 'holdfast token list ${user}' shows them`);
-    }
-  });
-}
+  noun: 'token',
+  plural: 'tokens',
+  expires: true,
+  create: (accounts, user, label, options) => accounts.createToken(user, label, options),
+  list: (accounts, user) => accounts.listTokens(user),
+  revoke: (accounts, user, id) => accounts.revokeToken(user, id),
+  createdMessage: (user, credential) => {
+    const expiry = credential.expiresAt === null ? 'until it is revoked' : `until ${credential.expiresAt}`;
+    return `Created token ${credential.id} for "${user}", valid ${expiry}. It is shown once, here:`;
+  },
+});

@@ -8,8 +8,10 @@ import type { CliIo } from './io.ts';
 import { formatTable, formatTime } from './layout.ts';
 import { reportMissingUser } from './missing-user.ts';
 import { obtainNewPassword } from './new-password.ts';
+import type { NewPassword } from './new-password.ts';
 import { askYesNo } from './prompt.ts';
 import { STORE_OPTIONS, STORE_OPTIONS_USAGE, withAccounts } from './open-data-store.ts';
+import type { StoreFlags } from './open-data-store.ts';
 
 const USAGE = `Usage:
   holdfast user add NAME [--password-stdin]
@@ -45,25 +47,15 @@ export const userCommand: Command = {
 };
 
 async function add(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(io, USAGE, ['NAME'], () =>
-    parseArgs({
-      args,
-      options: { ...STORE_OPTIONS, ...HELP_OPTION, 'password-stdin': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: true,
-    }),
-  );
+  const parsed = parseNewPasswordArgs(args, io);
   if (parsed.kind === 'exit') return parsed.code;
-  const [name = ''] = parsed.positionals;
+  const { name } = parsed;
   // The service checks these too; checking first spares typing a password twice in vain.
   const badName = checkUserName(name);
   if (badName !== null) return failure(io, badName);
-  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
+  return withAccounts(io, parsed.storeFlags, async ({ accounts, store }) => {
     if ((await store.accounts.getUserByName(name, { includeDeleted: true })) !== null) return nameTaken(io, name);
-    const password = await obtainNewPassword(io, {
-      fromStdin: parsed.values['password-stdin'] === true,
-      userName: name,
-    });
+    const password = await parsed.obtainPassword();
     if (password.kind === 'failed') return failure(io, password.message);
     const result = await accounts.addUser(name, password.password);
     switch (result.kind) {
@@ -105,23 +97,13 @@ async function list(args: string[], io: CliIo): Promise<number> {
 }
 
 async function passwd(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(io, USAGE, ['NAME'], () =>
-    parseArgs({
-      args,
-      options: { ...STORE_OPTIONS, ...HELP_OPTION, 'password-stdin': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: true,
-    }),
-  );
+  const parsed = parseNewPasswordArgs(args, io);
   if (parsed.kind === 'exit') return parsed.code;
-  const [name = ''] = parsed.positionals;
-  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
+  const { name } = parsed;
+  return withAccounts(io, parsed.storeFlags, async ({ accounts, store }) => {
     // Check the name before asking for a password that would be thrown away.
     if ((await store.accounts.getUserByName(name)) === null) return reportMissingUser(io, accounts, name);
-    const password = await obtainNewPassword(io, {
-      fromStdin: parsed.values['password-stdin'] === true,
-      userName: name,
-    });
+    const password = await parsed.obtainPassword();
     if (password.kind === 'failed') return failure(io, password.message);
     const result = await accounts.setPassword(name, password.password);
     switch (result.kind) {
@@ -198,6 +180,28 @@ async function restore(args: string[], io: CliIo): Promise<number> {
         return failure(io, result.message);
     }
   });
+}
+
+/**
+ * The arguments of `user add` and `user passwd`, NAME [--password-stdin], and the password
+ * they ask for: `obtainPassword` reads or generates it, to be called once the name is checked.
+ */
+function parseNewPasswordArgs(
+  args: string[],
+  io: CliIo,
+): { kind: 'exit'; code: number } | { kind: 'parsed'; name: string; storeFlags: StoreFlags; obtainPassword: () => Promise<NewPassword> } {
+  const parsed = parseCommandArgs(io, USAGE, ['NAME'], () =>
+    parseArgs({
+      args,
+      options: { ...STORE_OPTIONS, ...HELP_OPTION, 'password-stdin': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    }),
+  );
+  if (parsed.kind === 'exit') return parsed;
+  const [name = ''] = parsed.positionals;
+  const fromStdin = parsed.values['password-stdin'] === true;
+  return { kind: 'parsed', name, storeFlags: parsed.values, obtainPassword: () => obtainNewPassword(io, { fromStdin, userName: name }) };
 }
 
 function nameTaken(io: CliIo, name: string): number {

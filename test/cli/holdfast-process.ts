@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -50,6 +51,27 @@ export async function dataDirectoryWithStore(): Promise<{ dir: string; storeId: 
   const { storeId } = await store.identity();
   await store.close();
   return { dir, storeId, cleanup: temporary.cleanup };
+}
+
+/**
+ * For a test file, called at its top level: a data directory holding a new store for each
+ * test, removed after it. `dir` is that test's directory.
+ */
+export function dataDirectoryForEachTest(): { readonly dir: string } {
+  let current: { dir: string; cleanup: () => Promise<void> } | null = null;
+  beforeEach(async () => {
+    current = await dataDirectoryWithStore();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = null;
+  });
+  return {
+    get dir(): string {
+      if (current === null) throw new Error('the data directory exists only while a test runs');
+      return current.dir;
+    },
+  };
 }
 
 /** Opens the store in `dir` to look at what a command did. Close it before the next command. */

@@ -1,21 +1,15 @@
 // What `user add`, `user passwd` and `user delete` ask at a terminal. Run in-process with
 // a fake terminal, because a spawned command's stdin is a pipe and never prompts.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createAccounts } from '../../src/accounts/create-accounts.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { fakeIo } from './fake-io.ts';
-import { dataDirectoryWithStore, withOpenStore } from './holdfast-process.ts';
+import { dataDirectoryForEachTest, withOpenStore } from './holdfast-process.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
-let data: { dir: string; cleanup: () => Promise<void> };
-beforeEach(async () => {
-  data = await dataDirectoryWithStore();
-});
-afterEach(async () => {
-  await data.cleanup();
-});
+const data = dataDirectoryForEachTest();
 
 function signIn(name: string, secret: string): Promise<string> {
   return withOpenStore(data.dir, async (store) => (await createAccounts(store.accounts).authenticateBasic(name, secret, 'test')).kind);

@@ -1,19 +1,13 @@
 // `holdfast user …` against a real store, through the real command.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createAccounts } from '../../src/accounts/create-accounts.ts';
 import type { AuthResult } from '../../src/accounts/accounts.ts';
-import { dataDirectoryWithStore, holdfast, withOpenStore } from './holdfast-process.ts';
+import { dataDirectoryForEachTest, holdfast, withOpenStore } from './holdfast-process.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
-let data: { dir: string; cleanup: () => Promise<void> };
-beforeEach(async () => {
-  data = await dataDirectoryWithStore();
-});
-afterEach(async () => {
-  await data.cleanup();
-});
+const data = dataDirectoryForEachTest();
 
 function signIn(name: string, secret: string): Promise<AuthResult['kind']> {
   return withOpenStore(data.dir, async (store) => (await createAccounts(store.accounts).authenticateBasic(name, secret, 'test')).kind);
