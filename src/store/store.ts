@@ -11,7 +11,10 @@ import type {
   ChangesQuery,
   Collection,
   CollectionChangeResult,
+  CollectionCopyResult,
   CollectionKind,
+  CollectionMoveResult,
+  CollectionTarget,
   CollectionProps,
   Content,
   ContentSource,
@@ -19,6 +22,10 @@ import type {
   DeleteResult,
   IntegrityReport,
   Item,
+  ItemAddress,
+  ItemPropsResult,
+  ItemTransferResult,
+  TransferOptions,
   RestoreResult,
   Revision,
   StoreIdentity,
@@ -48,16 +55,33 @@ export interface Store {
 export interface UserStore {
   readonly userId: number;
 
-  listCollections(options?: { includeDeleted?: boolean }): Promise<Collection[]>;
-  /** A live collection by name, or null. */
-  getCollection(name: string): Promise<Collection | null>;
-  createCollection(input: { name: string; kind: CollectionKind; props?: CollectionProps }): Promise<CreateCollectionResult>;
+  // Collections nest. Every `collection` argument below is a path: names from the top
+  // joined by "/" ("contacts", "photos/2024").
+
+  /** All collections by path; with `parent`, only the direct children of that path (null:
+   * the top level). */
+  listCollections(options?: { includeDeleted?: boolean; parent?: string | null }): Promise<Collection[]>;
+  /** A live collection by path, or null. */
+  getCollection(path: string): Promise<Collection | null>;
+  /** Creates `name` inside the live collection at `parent` (or at the top). */
+  createCollection(input: { name: string; kind: CollectionKind; props?: CollectionProps; parent?: string }): Promise<CreateCollectionResult>;
   /** Merges the given properties into the collection's (undefined leaves one unchanged). */
-  updateCollection(name: string, props: CollectionProps): Promise<CollectionChangeResult>;
-  /** Moves the collection to the trash; its items and their history stay. */
-  deleteCollection(name: string): Promise<CollectionChangeResult>;
-  /** Brings a deleted collection back by id, under its old name or a new one. */
+  updateCollection(path: string, props: CollectionProps): Promise<CollectionChangeResult>;
+  /** Moves the collection and everything inside it to the trash; items keep their history. */
+  deleteCollection(path: string): Promise<CollectionChangeResult>;
+  /** Brings a deleted collection back by id, with what was deleted with it, under its old
+   * name or a new one. */
   restoreCollection(collectionId: number, newName?: string): Promise<CollectionChangeResult>;
+  /** Renames or moves a collection with its subtree, atomically. With `overwrite`, a live
+   * collection at the destination goes to the trash first. */
+  moveCollection(path: string, to: CollectionTarget, options: { overwrite: boolean }): Promise<CollectionMoveResult>;
+  /** Copies a collection (depth 0: itself and its properties; 'infinity': everything inside
+   * too) in one transaction. Content is shared, not duplicated. */
+  copyCollection(
+    path: string,
+    to: CollectionTarget,
+    options: { overwrite: boolean; depth: 0 | 'infinity'; author: string },
+  ): Promise<CollectionCopyResult>;
 
   /** Live items of a collection (`includeDeleted` adds the trash). Null if no such collection. */
   listItems(collection: string, options?: { includeDeleted?: boolean }): Promise<Item[] | null>;
@@ -65,6 +89,13 @@ export interface UserStore {
   getItem(collection: string, name: string): Promise<Item | null>;
   putItem(collection: string, name: string, content: ContentSource, options: WriteOptions): Promise<WriteResult>;
   deleteItem(collection: string, name: string, options: ChangeOptions): Promise<DeleteResult>;
+  /** In one transaction: the source gets a tombstone and the destination a revision with
+   * the same content. A move can never lose or duplicate an item. */
+  moveItem(from: ItemAddress, to: ItemAddress, options: TransferOptions): Promise<ItemTransferResult>;
+  copyItem(from: ItemAddress, to: ItemAddress, options: TransferOptions): Promise<ItemTransferResult>;
+  /** Sets (or, with null, removes) dead properties of a live item. Not a revision: the
+   * content and its ETag do not change. */
+  setItemProps(collection: string, name: string, props: Record<string, string | null>): Promise<ItemPropsResult>;
 
   /** Any revision of any of this user's items, or null (also for another user's revision). */
   getRevision(revisionId: string): Promise<Revision | null>;

@@ -35,8 +35,12 @@ export interface CollectionProps {
 export interface Collection {
   id: number;
   userId: number;
-  /** Unique among the user's live collections; the last segment of its URL. */
+  /** Unique among its live siblings; the last segment of its path and URL. */
   name: string;
+  /** The collection it is nested in, or null at the top. */
+  parentId: number | null;
+  /** Names from the top joined by "/" ("photos/2024"): how callers address it. */
+  path: string;
   kind: CollectionKind;
   props: CollectionProps;
   createdAt: string;
@@ -80,6 +84,8 @@ export interface Item {
   name: string;
   head: Revision;
   deleted: boolean;
+  /** Dead properties a client set (WebDAV PROPPATCH), by their Clark name "{ns}local". */
+  props: Record<string, string>;
 }
 
 /** What a write expects to find. `match` is an If-Match on a revision id; `must-not-exist`
@@ -101,6 +107,9 @@ export interface WriteOptions {
   revisionId?: string;
   /** Refuse content larger than this many bytes (`too-large`, nothing stored). */
   maxBytes?: number;
+  /** Must be unique among the collection's live items (a vCard's or event's UID):
+   * another live item with it answers `key-conflict`. */
+  uniqueKey?: string;
 }
 
 export interface ChangeOptions {
@@ -115,7 +124,8 @@ export type WriteResult =
   | { kind: 'precondition-failed'; current: Revision | null }
   | { kind: 'revision-id-taken' }
   | { kind: 'no-collection' }
-  | { kind: 'too-large'; limit: number };
+  | { kind: 'too-large'; limit: number }
+  | { kind: 'key-conflict'; existingName: string };
 
 export type DeleteResult =
   | { kind: 'deleted'; tombstone: Revision }
@@ -129,16 +139,64 @@ export type RestoreResult =
   | { kind: 'precondition-failed'; current: Revision | null }
   | { kind: 'not-deleted'; current: Revision }
   | { kind: 'is-tombstone' }
-  | { kind: 'no-collection' };
+  | { kind: 'no-collection' }
+  | { kind: 'key-conflict'; existingName: string };
 
 export type CreateCollectionResult =
   | { kind: 'created'; collection: Collection }
-  | { kind: 'exists'; collection: Collection };
+  | { kind: 'exists'; collection: Collection }
+  | { kind: 'no-parent' };
 
 export type CollectionChangeResult =
   | { kind: 'changed'; collection: Collection }
   | { kind: 'not-found' }
+  | { kind: 'no-parent' }
   | { kind: 'name-taken'; collection: Collection };
+
+/** Where a collection moves or is copied to: a parent path (null for the top) and a name. */
+export interface CollectionTarget {
+  parent: string | null;
+  name: string;
+}
+
+export type CollectionMoveResult =
+  | { kind: 'moved'; collection: Collection }
+  | { kind: 'not-found' }
+  | { kind: 'no-parent' }
+  | { kind: 'name-taken'; collection: Collection }
+  /** Into itself or its own subtree. */
+  | { kind: 'into-itself' };
+
+export type CollectionCopyResult =
+  | { kind: 'copied'; collection: Collection; items: number }
+  | { kind: 'not-found' }
+  | { kind: 'no-parent' }
+  | { kind: 'name-taken'; collection: Collection }
+  | { kind: 'into-itself' };
+
+export interface ItemAddress {
+  collection: string;
+  name: string;
+}
+
+export interface TransferOptions {
+  author: string;
+  /** Replace a live item at the destination (its old content stays in its history). */
+  overwrite: boolean;
+  /** Checked against the source item. */
+  precondition?: Precondition;
+}
+
+export type ItemTransferResult =
+  | { kind: 'moved' | 'copied'; revision: Revision; created: boolean; tombstone: Revision | null }
+  | { kind: 'not-found' }
+  | { kind: 'no-collection' }
+  | { kind: 'same-item' }
+  | { kind: 'destination-exists'; current: Revision }
+  | { kind: 'precondition-failed'; current: Revision | null }
+  | { kind: 'key-conflict'; existingName: string };
+
+export type ItemPropsResult = { kind: 'changed'; item: Item } | { kind: 'not-found' };
 
 /** One entry of the change log. */
 export type Change =

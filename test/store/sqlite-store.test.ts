@@ -12,6 +12,7 @@ import type { OpenStoreOptions } from '../../src/store/open-store.ts';
 import { MIGRATIONS } from '../../src/store/sqlite/schema.ts';
 import type { Migration } from '../../src/store/sqlite/migrate.ts';
 import type { Store } from '../../src/store/store.ts';
+import type { Content } from '../../src/store/types.ts';
 import { readAll, runStoreContract, sha256 } from './store-contract.ts';
 
 const INLINE_LIMIT = 1024;
@@ -265,6 +266,43 @@ describe('SQLite schema migrations', () => {
     const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length, 'the schema is untouched');
     db.close();
+  });
+
+  it('upgrades a store made by the first schema: its collections become top-level paths and keep their items', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    // A version-1 store, with rows written the way version 1 wrote them (today's engine
+    // code needs the version-2 columns, so the rows go in by SQL).
+    await (await mustOpen({ dataDir, migrations: MIGRATIONS.slice(0, 1) })).close();
+    const v1 = new Database(join(dataDir, DATABASE_FILE));
+    const at = '2026-01-01T00:00:00.000Z';
+    v1.exec(`
+      INSERT INTO users (id, name, password_hash, created_at) VALUES (1, 'old', 'h', '${at}');
+      INSERT INTO collections (id, user_id, name, kind, props, created_at, updated_at, seq) VALUES (1, 1, 'contacts', 'contacts', '{}', '${at}', '${at}', 1);
+      INSERT INTO changes (seq, user_id, collection_id, at) VALUES (1, 1, 1, '${at}');
+      INSERT INTO items (id, collection_id, name, head_revision_id, deleted) VALUES (1, 1, 'a.vcf', 'rev-0000001', 0);
+      INSERT INTO changes (seq, user_id, collection_id, revision_id, at) VALUES (2, 1, 1, 'rev-0000001', '${at}');
+    `);
+    const body = Buffer.from('BEGIN:VCARD\r\nEND:VCARD\r\n');
+    v1.prepare(
+      `INSERT INTO revisions (id, item_id, seq, deleted, content_hash, size, content_type, storage, inline_content, author, created_at)
+       VALUES ('rev-0000001', 1, 2, 0, ?, ?, 'text/vcard', 'inline', ?, 't', ?)`,
+    ).run(sha256(body), body.length, body, at);
+    v1.close();
+
+    const upgraded = await openStore({ dataDir });
+    assert.ok(upgraded.kind === 'opened');
+    assert.equal(upgraded.migratedFrom, 1);
+    const user = upgraded.store.forUser(1);
+    const collection = await user.getCollection('contacts');
+    assert.equal(collection?.path, 'contacts');
+    assert.equal(collection?.parentId, null);
+    const item = await user.getItem('contacts', 'a.vcf');
+    assert.equal(item?.head.id, 'rev-0000001');
+    assert.deepEqual(item?.props, {});
+    assert.deepEqual(await readAll((await user.readContent('rev-0000001')) as Content), body);
+    assert.equal((await user.createCollection({ name: 'child', kind: 'files', parent: 'contacts' })).kind, 'created');
+    assert.ok((await upgraded.store.checkIntegrity()).ok);
+    await upgraded.store.close();
   });
 
   it('leaves the upgrade to the server: an open that may not migrate refuses an older schema', async () => {

@@ -328,6 +328,160 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal(race.filter((r) => r.kind === 'precondition-failed').length, 49);
     });
 
+    it('nests collections: a child is created inside a live parent and addressed by its path', async () => {
+      const user = await newUser();
+      assert.equal((await user.createCollection({ name: 'photos', kind: 'files' })).kind, 'created');
+      const child = await user.createCollection({ name: '2024', kind: 'files', parent: 'photos' });
+      assert.ok(child.kind === 'created');
+      assert.equal(child.collection.path, 'photos/2024');
+      assert.equal(child.collection.parentId, (await user.getCollection('photos'))?.id);
+      assert.equal((await user.createCollection({ name: 'x', kind: 'files', parent: 'nope' })).kind, 'no-parent');
+      assert.equal((await user.putItem('photos/2024', 'a.jpg', Buffer.from('jpeg'), { contentType: 'image/jpeg', author: 't' })).kind, 'written');
+      assert.deepEqual((await user.listCollections({ parent: 'photos' })).map((c) => c.path), ['photos/2024']);
+      assert.deepEqual((await user.listCollections({ parent: null })).map((c) => c.path), ['book', 'photos']);
+      assert.deepEqual(await user.listCollections({ parent: 'missing' }), []);
+      assert.deepEqual((await user.listItems('photos/2024'))?.map((i) => i.name), ['a.jpg']);
+    });
+
+    it('deleting a collection takes its subtree to the trash, and restoring it brings all of it back', async () => {
+      const user = await newUser();
+      await user.createCollection({ name: 'a', kind: 'files' });
+      await user.createCollection({ name: 'b', kind: 'files', parent: 'a' });
+      await user.putItem('a/b', 'f', Buffer.from('kept'), { contentType: 'text/plain', author: 't' });
+      const deleted = await user.deleteCollection('a');
+      assert.ok(deleted.kind === 'changed');
+      assert.equal(await user.getCollection('a/b'), null, 'the subtree went with it');
+      assert.equal(await user.getItem('a/b', 'f'), null);
+      const restored = await user.restoreCollection(deleted.collection.id, 'a2');
+      assert.ok(restored.kind === 'changed');
+      assert.equal((await user.getCollection('a2/b'))?.path, 'a2/b');
+      const item = await user.getItem('a2/b', 'f');
+      assert.ok(item && !item.deleted);
+      assert.deepEqual(await readAll((await user.readContent(item.head.id)) as Content), Buffer.from('kept'));
+    });
+
+    it('moves a collection with its subtree atomically, and refuses a move into itself', async () => {
+      const user = await newUser();
+      await user.createCollection({ name: 'src', kind: 'files' });
+      await user.createCollection({ name: 'inner', kind: 'files', parent: 'src' });
+      await user.putItem('src/inner', 'f', Buffer.from('x'), { contentType: 'text/plain', author: 't' });
+      await user.createCollection({ name: 'dest', kind: 'files' });
+      assert.equal((await user.moveCollection('src', { parent: 'src/inner', name: 'loop' }, { overwrite: false })).kind, 'into-itself');
+      assert.equal((await user.moveCollection('src/inner', { parent: null, name: 'src' }, { overwrite: true })).kind, 'into-itself');
+      assert.equal((await user.moveCollection('src', { parent: null, name: 'dest' }, { overwrite: false })).kind, 'name-taken');
+      assert.equal((await user.moveCollection('src', { parent: 'missing', name: 'x' }, { overwrite: false })).kind, 'no-parent');
+      assert.equal((await user.moveCollection('missing', { parent: null, name: 'x' }, { overwrite: false })).kind, 'not-found');
+
+      const moved = await user.moveCollection('src', { parent: 'dest', name: 'moved' }, { overwrite: false });
+      assert.ok(moved.kind === 'moved');
+      assert.equal(moved.collection.path, 'dest/moved');
+      assert.equal(await user.getCollection('src'), null);
+      assert.equal((await user.getCollection('dest/moved/inner'))?.path, 'dest/moved/inner', 'descendants follow');
+      assert.equal((await user.getItem('dest/moved/inner', 'f'))?.deleted, false);
+
+      await user.createCollection({ name: 'other', kind: 'files' });
+      const over = await user.moveCollection('other', { parent: 'dest', name: 'moved' }, { overwrite: true });
+      assert.ok(over.kind === 'moved');
+      assert.equal(await user.getCollection('dest/moved/inner'), null, 'the overwritten collection went to the trash');
+      const trashed = (await user.listCollections({ includeDeleted: true })).filter((c) => c.deletedAt !== null).map((c) => c.name);
+      assert.deepEqual(trashed.sort(), ['inner', 'moved']);
+    });
+
+    it('copies a collection: depth infinity copies its subtree and items, depth 0 only itself', async () => {
+      const user = await newUser();
+      await user.createCollection({ name: 'orig', kind: 'files', props: { displayName: 'Original' } });
+      await user.createCollection({ name: 'sub', kind: 'files', parent: 'orig' });
+      const written = await user.putItem('orig/sub', 'f', Buffer.from('shared'), { contentType: 'text/plain', author: 't' });
+      await user.putItem('orig', 'g', Buffer.from('top'), { contentType: 'text/plain', author: 't' });
+      assert.ok(written.kind === 'written');
+
+      const deep = await user.copyCollection('orig', { parent: null, name: 'copy' }, { overwrite: false, depth: 'infinity', author: 't' });
+      assert.ok(deep.kind === 'copied');
+      assert.equal(deep.items, 2);
+      assert.equal(deep.collection.props.displayName, 'Original');
+      const copied = await user.getItem('copy/sub', 'f');
+      assert.equal(copied?.head.contentHash, written.revision.contentHash);
+      assert.notEqual(copied?.head.id, written.revision.id, 'a copy is a new item with its own revision');
+      assert.equal((await user.getItem('orig/sub', 'f'))?.head.id, written.revision.id, 'the original is untouched');
+
+      const shallow = await user.copyCollection('orig', { parent: null, name: 'shallow' }, { overwrite: false, depth: 0, author: 't' });
+      assert.ok(shallow.kind === 'copied');
+      assert.deepEqual(await user.listItems('shallow'), []);
+      assert.deepEqual(await user.listCollections({ parent: 'shallow' }), []);
+      assert.equal((await user.copyCollection('orig', { parent: 'orig/sub', name: 'x' }, { overwrite: false, depth: 'infinity', author: 't' })).kind, 'into-itself');
+      assert.equal((await user.copyCollection('orig', { parent: null, name: 'copy' }, { overwrite: false, depth: 0, author: 't' })).kind, 'name-taken');
+    });
+
+    it('moves an item in one step: the destination gets the content, the source a tombstone', async () => {
+      const user = await newUser();
+      await user.createCollection({ name: 'other', kind: 'contacts' });
+      const body = vcard('m', 'Mover');
+      const written = await put(user, 'm.vcf', body);
+      assert.ok(written.kind === 'written');
+      const moved = await user.moveItem({ collection: 'book', name: 'm.vcf' }, { collection: 'other', name: 'moved.vcf' }, { author: 't', overwrite: false });
+      assert.ok(moved.kind === 'moved');
+      assert.equal(moved.created, true);
+      assert.equal(moved.revision.contentHash, sha256(body));
+      assert.equal(moved.tombstone?.parentId, written.revision.id);
+      assert.equal((await user.getItem('book', 'm.vcf'))?.deleted, true, 'the source is in the trash, with its history');
+      assert.deepEqual(await readAll((await user.readContent(moved.revision.id)) as Content), body);
+      assert.equal((await user.moveItem({ collection: 'book', name: 'm.vcf' }, { collection: 'other', name: 'x' }, { author: 't', overwrite: false })).kind, 'not-found');
+      assert.equal((await user.moveItem({ collection: 'other', name: 'moved.vcf' }, { collection: 'other', name: 'moved.vcf' }, { author: 't', overwrite: true })).kind, 'same-item');
+      assert.equal((await user.moveItem({ collection: 'other', name: 'moved.vcf' }, { collection: 'nope', name: 'x' }, { author: 't', overwrite: true })).kind, 'no-collection');
+    });
+
+    it('copies an item, refuses to overwrite unless asked, and checks the source precondition', async () => {
+      const user = await newUser();
+      const a = await put(user, 'a.vcf', vcard('a', 'A'));
+      const b = await put(user, 'b.vcf', vcard('b', 'B'));
+      assert.ok(a.kind === 'written' && b.kind === 'written');
+      const refused = await user.copyItem({ collection: 'book', name: 'a.vcf' }, { collection: 'book', name: 'b.vcf' }, { author: 't', overwrite: false });
+      assert.ok(refused.kind === 'destination-exists');
+      assert.equal(refused.current.id, b.revision.id);
+      const stale = await user.copyItem({ collection: 'book', name: 'a.vcf' }, { collection: 'book', name: 'c.vcf' }, {
+        author: 't',
+        overwrite: false,
+        precondition: { kind: 'match', revisionId: b.revision.id },
+      });
+      assert.equal(stale.kind, 'precondition-failed');
+      const copied = await user.copyItem({ collection: 'book', name: 'a.vcf' }, { collection: 'book', name: 'b.vcf' }, { author: 't', overwrite: true });
+      assert.ok(copied.kind === 'copied');
+      assert.equal(copied.created, false);
+      assert.equal(copied.revision.parentId, b.revision.id, "the overwritten item keeps its history");
+      assert.equal(copied.tombstone, null);
+      assert.equal((await user.getItem('book', 'a.vcf'))?.head.id, a.revision.id, 'the source is untouched');
+    });
+
+    it('keeps a unique key (a UID) unique among the live items of a collection', async () => {
+      const user = await newUser();
+      await user.createCollection({ name: 'other', kind: 'contacts' });
+      const withKey = (name: string, key: string, collection = 'book') =>
+        user.putItem(collection, name, vcard(key, name), { contentType: 'text/vcard', author: 't', uniqueKey: key });
+      assert.equal((await withKey('one.vcf', 'uid-1')).kind, 'written');
+      assert.deepEqual(await withKey('two.vcf', 'uid-1'), { kind: 'key-conflict', existingName: 'one.vcf' });
+      assert.equal(await user.getItem('book', 'two.vcf'), null);
+      assert.equal((await withKey('one.vcf', 'uid-1')).kind, 'written', 'an item may keep its own key');
+      assert.equal((await withKey('same.vcf', 'uid-1', 'other')).kind, 'written', 'keys are per collection');
+      assert.equal((await user.moveItem({ collection: 'other', name: 'same.vcf' }, { collection: 'book', name: 'x.vcf' }, { author: 't', overwrite: false })).kind, 'key-conflict');
+      await user.deleteItem('book', 'one.vcf', { author: 't' });
+      assert.equal((await withKey('two.vcf', 'uid-1')).kind, 'written', 'a deleted item frees its key');
+      assert.deepEqual(await user.undelete('book', 'one.vcf', { author: 't' }), { kind: 'key-conflict', existingName: 'two.vcf' });
+    });
+
+    it('keeps dead properties of an item without changing its content or revision', async () => {
+      const user = await newUser();
+      const written = await put(user, 'p.vcf', vcard('p', 'P'));
+      assert.ok(written.kind === 'written');
+      const set = await user.setItemProps('book', 'p.vcf', { '{urn:x}colour': 'blue', '{urn:x}size': '<x:big xmlns:x="urn:x"/>' });
+      assert.ok(set.kind === 'changed');
+      assert.deepEqual(set.item.props, { '{urn:x}colour': 'blue', '{urn:x}size': '<x:big xmlns:x="urn:x"/>' });
+      await user.setItemProps('book', 'p.vcf', { '{urn:x}colour': null });
+      const item = await user.getItem('book', 'p.vcf');
+      assert.deepEqual(item?.props, { '{urn:x}size': '<x:big xmlns:x="urn:x"/>' });
+      assert.equal(item?.head.id, written.revision.id, 'no new revision: the ETag stays');
+      assert.equal((await user.setItemProps('book', 'missing', { a: 'b' })).kind, 'not-found');
+    });
+
     it('keeps users: names are unique, deleted users are hidden until restored', async () => {
       const made = await store.accounts.createUser('contract-zoe', 'hash1');
       assert.ok(made.kind === 'created');

@@ -25,6 +25,7 @@ export function registerCollectionRoutes(app: FastifyInstance): void {
       request.log.info({ collection: name, kind }, 'collection created');
       return reply.code(201).send({ collection: collectionJson(result.collection) });
     }
+    if (result.kind === 'no-parent') throw new ApiError('not-found', `The collection "${name}" cannot be created here.`);
     if (result.collection.kind !== kind) {
       throw new ApiError('conflict', `A collection named "${name}" already exists and holds ${result.collection.kind}, not ${kind}. Choose another name.`);
     }

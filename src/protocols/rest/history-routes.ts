@@ -70,5 +70,7 @@ function answerRestore(
       throw new ApiError('conflict', 'That revision is a deletion; restore one of the revisions before it.');
     case 'precondition-failed':
       throw new ApiError('precondition-failed', staleMessage(result.current));
+    case 'key-conflict':
+      throw new ApiError('conflict', `"${result.existingName}" in "${collection}" already holds the same UID as that revision; delete or change it first.`);
   }
 }

@@ -113,6 +113,8 @@ export function registerItemRoutes(app: FastifyInstance, options: { maxBodyBytes
           throw tooLarge(result.limit);
         case 'revision-id-taken':
           throw new ApiError('conflict', 'That revision id is already used for other content.');
+        case 'key-conflict':
+          throw new ApiError('conflict', `"${result.existingName}" in "${collection}" already holds the same UID.`);
       }
     });
   });

@@ -19,6 +19,8 @@ export interface NewRevision {
   inlineContent: Buffer | null;
   author: string;
   restoredFrom: string | null;
+  /** The UID the content carries, if the collection keeps them unique. */
+  uniqueKey: string | null;
 }
 
 export function appendRevision(ctx: SqliteContext, input: NewRevision): Revision {
@@ -32,19 +34,19 @@ export function appendRevision(ctx: SqliteContext, input: NewRevision): Revision
   if (itemId === null) {
     itemId = Number(
       ctx
-        .sql('INSERT INTO items (collection_id, name, head_revision_id, deleted) VALUES (?, ?, ?, ?)')
-        .run(input.collectionId, input.itemName, input.revisionId, input.deleted ? 1 : 0).lastInsertRowid,
+        .sql('INSERT INTO items (collection_id, name, head_revision_id, deleted, unique_key) VALUES (?, ?, ?, ?, ?)')
+        .run(input.collectionId, input.itemName, input.revisionId, input.deleted ? 1 : 0, input.uniqueKey).lastInsertRowid,
     );
   } else {
     ctx
-      .sql('UPDATE items SET head_revision_id = ?, deleted = ? WHERE id = ?')
-      .run(input.revisionId, input.deleted ? 1 : 0, itemId);
+      .sql('UPDATE items SET head_revision_id = ?, deleted = ?, unique_key = ? WHERE id = ?')
+      .run(input.revisionId, input.deleted ? 1 : 0, input.uniqueKey, itemId);
   }
   ctx
     .sql(
       `INSERT INTO revisions (id, item_id, parent_id, seq, deleted, content_hash, size, content_type, storage,
-         inline_content, author, created_at, restored_from)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         inline_content, author, created_at, restored_from, unique_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       input.revisionId,
@@ -60,6 +62,7 @@ export function appendRevision(ctx: SqliteContext, input: NewRevision): Revision
       input.author,
       at,
       input.restoredFrom,
+      input.uniqueKey,
     );
   return {
     id: input.revisionId,

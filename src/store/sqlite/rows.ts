@@ -23,7 +23,10 @@ export interface CredentialRow {
 export interface CollectionRow {
   id: number;
   user_id: number;
+  parent_id: number | null;
   name: string;
+  path: string;
+  deleted_with: number | null;
   kind: CollectionKind;
   props: string;
   created_at: string;
@@ -48,6 +51,11 @@ export interface RevisionRow {
   author: string;
   created_at: string;
   restored_from: string | null;
+}
+
+/** A revision row that is an item's head, with the item's own columns. */
+export interface ItemRow extends RevisionRow {
+  item_props: string | null;
 }
 
 /** The columns that make a RevisionRow, for `SELECT ${REVISION_COLUMNS} FROM revisions r JOIN items i …`. */
@@ -76,6 +84,8 @@ export function toCollection(row: CollectionRow): Collection {
     id: row.id,
     userId: row.user_id,
     name: row.name,
+    parentId: row.parent_id,
+    path: row.path,
     kind: row.kind,
     props: JSON.parse(row.props) as CollectionProps,
     createdAt: row.created_at,
@@ -104,6 +114,17 @@ export function toRevision(row: RevisionRow): Revision {
   };
 }
 
-export function toItem(head: Revision): Item {
-  return { id: head.itemId, collectionId: head.collectionId, name: head.itemName, head, deleted: head.deleted };
+/** The columns that make an ItemRow, for `SELECT ${ITEM_COLUMNS} FROM items i JOIN revisions r ON r.id = i.head_revision_id …`. */
+export const ITEM_COLUMNS = `${REVISION_COLUMNS}, i.props AS item_props`;
+
+export function toItem(row: ItemRow): Item {
+  const head = toRevision(row);
+  return {
+    id: head.itemId,
+    collectionId: head.collectionId,
+    name: head.itemName,
+    head,
+    deleted: head.deleted,
+    props: row.item_props === null ? {} : (JSON.parse(row.item_props) as Record<string, string>),
+  };
 }

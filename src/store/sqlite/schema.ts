@@ -94,4 +94,32 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'nested collections (parent, materialised path), dead properties of items, unique keys (UIDs)',
+    up(db) {
+      db.exec(`
+        ALTER TABLE collections ADD COLUMN parent_id INTEGER REFERENCES collections(id);
+        -- The collection's path from the top ("photos/2024"), kept in step with every move,
+        -- so a URL resolves with one indexed lookup.
+        ALTER TABLE collections ADD COLUMN path TEXT NOT NULL DEFAULT '';
+        -- Which collection's deletion took this one to the trash: restoring that one
+        -- brings back exactly the subtree deleted with it.
+        ALTER TABLE collections ADD COLUMN deleted_with INTEGER;
+        UPDATE collections SET path = name;
+        DROP INDEX collections_live_name;
+        CREATE UNIQUE INDEX collections_live_path ON collections(user_id, path) WHERE deleted_at IS NULL;
+        CREATE INDEX collections_parent ON collections(parent_id);
+
+        -- Dead properties (WebDAV PROPPATCH on a resource), as JSON; not versioned.
+        ALTER TABLE items ADD COLUMN props TEXT;
+        -- A key that must be unique among a collection's live items: a vCard's or an
+        -- event's UID. Kept on each revision (so a restore brings its own back) and on the
+        -- item for the check.
+        ALTER TABLE items ADD COLUMN unique_key TEXT;
+        ALTER TABLE revisions ADD COLUMN unique_key TEXT;
+        CREATE INDEX items_unique_key ON items(collection_id, unique_key) WHERE unique_key IS NOT NULL;
+      `);
+    },
+  },
 ];

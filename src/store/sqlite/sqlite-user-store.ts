@@ -1,111 +1,43 @@
 // One user's view of the SQLite store. Every query is bound to `userId` through the
 // collections table, so nothing reached from here can belong to another user.
-import { randomUUID } from 'node:crypto';
 import { ingestContent, sha256Hex } from '../content.ts';
 import { assertValidName, assertValidRevisionId } from '../names.ts';
 import type { UserStore } from '../store.ts';
-import { COLLECTION_KINDS } from '../types.ts';
 import type {
   Change,
-  ChangeOptions,
   ChangesQuery,
-  Collection,
-  CollectionChangeResult,
-  CollectionKind,
-  CollectionProps,
   Content,
   ContentSource,
-  CreateCollectionResult,
   DeleteResult,
-  Precondition,
+  ItemPropsResult,
   RestoreResult,
-  Revision,
   WriteOptions,
   WriteResult,
 } from '../types.ts';
 import { appendRevision } from './append-revision.ts';
 import { readChanges } from './changes.ts';
 import type { SqliteContext } from './context.ts';
-import { REVISION_COLUMNS, toCollection, toItem, toRevision } from './rows.ts';
-import type { CollectionRow, RevisionRow } from './rows.ts';
+import { ITEM_COLUMNS, REVISION_COLUMNS, toItem, toRevision } from './rows.ts';
+import type { ItemRow, RevisionRow } from './rows.ts';
+import { collectionMethods } from './sqlite-collections.ts';
+import { transferItem } from './sqlite-item-transfer.ts';
 import { StoredContentError } from './stored-content-error.ts';
+import { assertValidPath, checkPrecondition, newRevisionId, userQueries } from './user-queries.ts';
 
-const LIVE_COLLECTION = 'SELECT * FROM collections WHERE user_id = ? AND name = ? AND deleted_at IS NULL';
-const ITEM_HEAD = `SELECT ${REVISION_COLUMNS} FROM items i
-  JOIN revisions r ON r.id = i.head_revision_id
-  WHERE i.collection_id = ? AND i.name = ?`;
-const USER_REVISION = `SELECT ${REVISION_COLUMNS}, r.inline_content FROM revisions r
-  JOIN items i ON i.id = r.item_id
-  JOIN collections c ON c.id = i.collection_id
-  WHERE r.id = ? AND c.user_id = ?`;
-
-type RevisionWithContent = RevisionRow & { inline_content: Buffer | null };
-
-/** Why a precondition fails, or null if it holds. `head` is the item's current revision. */
-function checkPrecondition(precondition: Precondition | undefined, head: Revision | null): { current: Revision | null } | null {
-  const live = head && !head.deleted ? head : null;
-  switch (precondition?.kind ?? 'none') {
-    case 'none':
-      return null;
-    case 'must-not-exist':
-      return live ? { current: live } : null;
-    case 'match':
-      return live && precondition?.kind === 'match' && live.id === precondition.revisionId ? null : { current: live };
-  }
-}
+const ITEM = `SELECT ${ITEM_COLUMNS} FROM items i JOIN revisions r ON r.id = i.head_revision_id WHERE i.collection_id = ? AND i.name = ?`;
 
 export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserStore {
-  const liveCollection = (name: string): Collection | null => {
-    const row = ctx.sql(LIVE_COLLECTION).get(userId, name) as CollectionRow | undefined;
-    return row ? toCollection(row) : null;
-  };
-  const itemHead = (collectionId: number, name: string): Revision | null => {
-    const row = ctx.sql(ITEM_HEAD).get(collectionId, name) as RevisionRow | undefined;
-    return row ? toRevision(row) : null;
-  };
-  const userRevision = (revisionId: string): RevisionWithContent | null =>
-    (ctx.sql(USER_REVISION).get(revisionId, userId) as RevisionWithContent | undefined) ?? null;
+  const q = userQueries(ctx, userId);
 
-  /** Records a change to a collection's own state (create, props, delete, restore). */
-  const recordCollectionChange = (collectionId: number): Collection => {
-    const at = ctx.now();
-    const seq = Number(
-      ctx.sql('INSERT INTO changes (user_id, collection_id, at) VALUES (?, ?, ?)').run(userId, collectionId, at).lastInsertRowid,
-    );
-    ctx.sql('UPDATE collections SET seq = ?, updated_at = ? WHERE id = ?').run(seq, at, collectionId);
-    const collection = toCollection(ctx.sql('SELECT * FROM collections WHERE id = ?').get(collectionId) as CollectionRow);
-    ctx.sql('UPDATE changes SET collection_state = ? WHERE seq = ?').run(JSON.stringify(collection), seq);
-    return collection;
+  const readItem = (collectionId: number, name: string) => {
+    const row = ctx.sql(ITEM).get(collectionId, name) as ItemRow | undefined;
+    return row ? toItem(row) : null;
   };
 
-  /** Writes `source`'s content as a new revision of an existing item (restore, undelete). */
-  const copyRevision = (
-    collection: Collection,
-    head: Revision,
-    source: RevisionWithContent,
-    options: ChangeOptions,
-  ): Revision =>
-    appendRevision(ctx, {
-      userId,
-      collectionId: collection.id,
-      itemId: head.itemId,
-      itemName: head.itemName,
-      revisionId: newRevisionId(options.revisionId),
-      parentId: head.id,
-      deleted: false,
-      contentHash: source.content_hash,
-      size: source.size,
-      contentType: source.content_type,
-      storage: source.storage,
-      inlineContent: source.inline_content,
-      author: options.author,
-      restoredFrom: source.id,
-    });
-
-  const writeItem = async (collectionName: string, name: string, content: ContentSource, options: WriteOptions): Promise<WriteResult> => {
+  const writeItem = async (collectionPath: string, name: string, content: ContentSource, options: WriteOptions): Promise<WriteResult> => {
     // Checked again inside the transaction; this early look avoids storing a blob for a
     // write that cannot succeed.
-    if (!liveCollection(collectionName)) return { kind: 'no-collection' };
+    if (!q.liveCollection(collectionPath)) return { kind: 'no-collection' };
     const ingested = await ingestContent(content, ctx.blobs, {
       inlineLimitBytes: ctx.inlineLimitBytes,
       ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
@@ -113,11 +45,11 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
     if (ingested.kind === 'too-large') return ingested;
 
     return ctx.committer.run((): WriteResult => {
-      const collection = liveCollection(collectionName);
+      const collection = q.liveCollection(collectionPath);
       if (!collection) return { kind: 'no-collection' };
-      const head = itemHead(collection.id, name);
+      const head = q.itemHead(collection.id, name);
       if (options.revisionId !== undefined) {
-        const existing = userRevision(options.revisionId);
+        const existing = q.userRevision(options.revisionId);
         if (existing) {
           const same = existing.item_id === head?.itemId && existing.content_hash === ingested.hash && existing.deleted === 0;
           return same ? { kind: 'unchanged', revision: toRevision(existing) } : { kind: 'revision-id-taken' };
@@ -126,6 +58,8 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
       }
       const failed = checkPrecondition(options.precondition, head);
       if (failed) return { kind: 'precondition-failed', current: failed.current };
+      const holder = q.keyHolder(collection.id, options.uniqueKey ?? null, [name]);
+      if (holder !== null) return { kind: 'key-conflict', existingName: holder };
       const revision = appendRevision(ctx, {
         userId,
         collectionId: collection.id,
@@ -141,6 +75,7 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
         inlineContent: ingested.kind === 'inline' ? ingested.bytes : null,
         author: options.author,
         restoredFrom: null,
+        uniqueKey: options.uniqueKey ?? null,
       });
       return { kind: 'written', revision, created: head === null || head.deleted };
     });
@@ -148,143 +83,71 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
 
   return {
     userId,
+    ...collectionMethods(ctx, userId, q),
 
-    async listCollections(options) {
-      const rows = ctx
-        .sql(
-          options?.includeDeleted
-            ? 'SELECT * FROM collections WHERE user_id = ? ORDER BY name, id'
-            : 'SELECT * FROM collections WHERE user_id = ? AND deleted_at IS NULL ORDER BY name',
-        )
-        .all(userId) as CollectionRow[];
-      return rows.map(toCollection);
-    },
-
-    async getCollection(name) {
-      return liveCollection(name);
-    },
-
-    createCollection(input: { name: string; kind: CollectionKind; props?: CollectionProps }): Promise<CreateCollectionResult> {
-      assertValidName('collection', input.name);
-      if (!COLLECTION_KINDS.includes(input.kind)) {
-        throw new Error(`unknown collection kind ${JSON.stringify(input.kind)}; expected one of ${COLLECTION_KINDS.join(', ')}`);
-      }
-      return ctx.committer.run((): CreateCollectionResult => {
-        const existing = liveCollection(input.name);
-        if (existing) return { kind: 'exists', collection: existing };
-        const at = ctx.now();
-        const id = Number(
-          ctx
-            .sql(
-              `INSERT INTO collections (user_id, name, kind, props, created_at, updated_at, seq)
-               VALUES (?, ?, ?, ?, ?, ?, 0)`,
-            )
-            .run(userId, input.name, input.kind, JSON.stringify(input.props ?? {}), at, at).lastInsertRowid,
-        );
-        return { kind: 'created', collection: recordCollectionChange(id) };
-      });
-    },
-
-    updateCollection(name, props) {
-      return ctx.committer.run((): CollectionChangeResult => {
-        const collection = liveCollection(name);
-        if (!collection) return { kind: 'not-found' };
-        const merged: CollectionProps = { ...collection.props };
-        for (const [key, value] of Object.entries(props) as Array<[keyof CollectionProps, unknown]>) {
-          if (value === undefined) continue;
-          if (key === 'extra') merged.extra = { ...collection.props.extra, ...(value as Record<string, string>) };
-          else (merged as Record<string, unknown>)[key] = value;
-        }
-        ctx.sql('UPDATE collections SET props = ? WHERE id = ?').run(JSON.stringify(merged), collection.id);
-        return { kind: 'changed', collection: recordCollectionChange(collection.id) };
-      });
-    },
-
-    deleteCollection(name) {
-      return ctx.committer.run((): CollectionChangeResult => {
-        const collection = liveCollection(name);
-        if (!collection) return { kind: 'not-found' };
-        ctx.sql('UPDATE collections SET deleted_at = ? WHERE id = ?').run(ctx.now(), collection.id);
-        return { kind: 'changed', collection: recordCollectionChange(collection.id) };
-      });
-    },
-
-    restoreCollection(collectionId, newName) {
-      if (newName !== undefined) assertValidName('collection', newName);
-      return ctx.committer.run((): CollectionChangeResult => {
-        const row = ctx
-          .sql('SELECT * FROM collections WHERE id = ? AND user_id = ? AND deleted_at IS NOT NULL')
-          .get(collectionId, userId) as CollectionRow | undefined;
-        if (!row) return { kind: 'not-found' };
-        const name = newName ?? row.name;
-        const taken = liveCollection(name);
-        if (taken) return { kind: 'name-taken', collection: taken };
-        ctx.sql('UPDATE collections SET deleted_at = NULL, name = ? WHERE id = ?').run(name, row.id);
-        return { kind: 'changed', collection: recordCollectionChange(row.id) };
-      });
-    },
-
-    async listItems(collectionName, options) {
-      const collection = liveCollection(collectionName);
+    async listItems(collectionPath, options) {
+      const collection = q.liveCollection(collectionPath);
       if (!collection) return null;
       const rows = ctx
         .sql(
-          `SELECT ${REVISION_COLUMNS} FROM items i JOIN revisions r ON r.id = i.head_revision_id
+          `SELECT ${ITEM_COLUMNS} FROM items i JOIN revisions r ON r.id = i.head_revision_id
            WHERE i.collection_id = ? ${options?.includeDeleted ? '' : 'AND i.deleted = 0'} ORDER BY i.name`,
         )
-        .all(collection.id) as RevisionRow[];
-      return rows.map((row) => toItem(toRevision(row)));
+        .all(collection.id) as ItemRow[];
+      return rows.map(toItem);
     },
 
-    async getItem(collectionName, name) {
-      const collection = liveCollection(collectionName);
-      if (!collection) return null;
-      const head = itemHead(collection.id, name);
-      return head ? toItem(head) : null;
+    async getItem(collectionPath, name) {
+      const collection = q.liveCollection(collectionPath);
+      return collection ? readItem(collection.id, name) : null;
     },
 
-    putItem(collectionName, name, content: ContentSource, options: WriteOptions): Promise<WriteResult> {
+    putItem(collectionPath, name, content, options) {
+      assertValidPath(collectionPath);
       assertValidName('item', name);
       if (options.revisionId !== undefined) assertValidRevisionId(options.revisionId);
-      return ctx.inFlight.run(() => writeItem(collectionName, name, content, options));
+      return ctx.inFlight.run(() => writeItem(collectionPath, name, content, options));
     },
 
-    deleteItem(collectionName, name, options) {
+    deleteItem(collectionPath, name, options) {
       if (options.revisionId !== undefined) assertValidRevisionId(options.revisionId);
       return ctx.committer.run((): DeleteResult => {
-        const collection = liveCollection(collectionName);
+        const collection = q.liveCollection(collectionPath);
         if (!collection) return { kind: 'no-collection' };
-        const head = itemHead(collection.id, name);
+        const head = q.itemHead(collection.id, name);
         const failed = checkPrecondition(options.precondition, head);
         if (failed) return { kind: 'precondition-failed', current: failed.current };
         if (!head || head.deleted) return { kind: 'not-found' };
-        const tombstone = appendRevision(ctx, {
-          userId,
-          collectionId: collection.id,
-          itemId: head.itemId,
-          itemName: name,
-          revisionId: newRevisionId(options.revisionId),
-          parentId: head.id,
-          deleted: true,
-          contentHash: null,
-          size: 0,
-          contentType: null,
-          storage: 'none',
-          inlineContent: null,
-          author: options.author,
-          restoredFrom: null,
-        });
-        return { kind: 'deleted', tombstone };
+        return { kind: 'deleted', tombstone: q.tombstone(collection, head, options) };
+      });
+    },
+
+    moveItem: (from, to, options) => transferItem(ctx, q, 'move', from, to, options),
+    copyItem: (from, to, options) => transferItem(ctx, q, 'copy', from, to, options),
+
+    setItemProps(collectionPath, name, props) {
+      return ctx.committer.run((): ItemPropsResult => {
+        const collection = q.liveCollection(collectionPath);
+        const item = collection ? readItem(collection.id, name) : null;
+        if (!collection || !item || item.deleted) return { kind: 'not-found' };
+        const merged = { ...item.props };
+        for (const [key, value] of Object.entries(props)) {
+          if (value === null) delete merged[key];
+          else merged[key] = value;
+        }
+        const json = Object.keys(merged).length === 0 ? null : JSON.stringify(merged);
+        ctx.sql('UPDATE items SET props = ? WHERE id = ?').run(json, item.id);
+        return { kind: 'changed', item: { ...item, props: merged } };
       });
     },
 
     async getRevision(revisionId) {
-      const row = userRevision(revisionId);
+      const row = q.userRevision(revisionId);
       return row ? toRevision(row) : null;
     },
 
     async readContent(revisionId): Promise<Content | null> {
-      const row = userRevision(revisionId);
+      const row = q.userRevision(revisionId);
       if (!row || row.storage === 'none' || row.content_hash === null) return null;
       const revision = toRevision(row);
       const hash = row.content_hash;
@@ -307,10 +170,10 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
       };
     },
 
-    async history(collectionName, name) {
-      const collection = liveCollection(collectionName);
+    async history(collectionPath, name) {
+      const collection = q.liveCollection(collectionPath);
       if (!collection) return null;
-      const head = itemHead(collection.id, name);
+      const head = q.itemHead(collection.id, name);
       if (!head) return null;
       const rows = ctx
         .sql(`SELECT ${REVISION_COLUMNS} FROM revisions r JOIN items i ON i.id = r.item_id WHERE r.item_id = ? ORDER BY r.seq DESC`)
@@ -318,46 +181,52 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
       return rows.map(toRevision);
     },
 
-    restoreRevision(collectionName, name, revisionId, options) {
+    restoreRevision(collectionPath, name, revisionId, options) {
       if (options.revisionId !== undefined) assertValidRevisionId(options.revisionId);
       return ctx.committer.run((): RestoreResult => {
-        const collection = liveCollection(collectionName);
+        const collection = q.liveCollection(collectionPath);
         if (!collection) return { kind: 'no-collection' };
-        const head = itemHead(collection.id, name);
-        const source = userRevision(revisionId);
+        const head = q.itemHead(collection.id, name);
+        const source = q.userRevision(revisionId);
         if (!head || !source || source.item_id !== head.itemId) return { kind: 'not-found' };
         if (source.deleted === 1) return { kind: 'is-tombstone' };
         const failed = checkPrecondition(options.precondition, head);
         if (failed) return { kind: 'precondition-failed', current: failed.current };
-        return { kind: 'restored', revision: copyRevision(collection, head, source, options) };
+        const holder = q.keyHolder(collection.id, source.unique_key, [name]);
+        if (holder !== null) return { kind: 'key-conflict', existingName: holder };
+        const target = { itemId: head.itemId, name, parentId: head.id };
+        return { kind: 'restored', revision: q.copyContent(collection, target, source, options, source.id) };
       });
     },
 
-    async listTrash(collectionName) {
+    async listTrash(collectionPath) {
       const rows = ctx
         .sql(
-          `SELECT ${REVISION_COLUMNS} FROM items i
+          `SELECT ${ITEM_COLUMNS} FROM items i
            JOIN revisions r ON r.id = i.head_revision_id
            JOIN collections c ON c.id = i.collection_id
-           WHERE c.user_id = ? AND c.deleted_at IS NULL AND i.deleted = 1 AND (? IS NULL OR c.name = ?)
+           WHERE c.user_id = ? AND c.deleted_at IS NULL AND i.deleted = 1 AND (? IS NULL OR c.path = ?)
            ORDER BY r.seq DESC`,
         )
-        .all(userId, collectionName ?? null, collectionName ?? null) as RevisionRow[];
-      return rows.map((row) => toItem(toRevision(row)));
+        .all(userId, collectionPath ?? null, collectionPath ?? null) as ItemRow[];
+      return rows.map(toItem);
     },
 
-    undelete(collectionName, name, options) {
+    undelete(collectionPath, name, options) {
       if (options.revisionId !== undefined) assertValidRevisionId(options.revisionId);
       return ctx.committer.run((): RestoreResult => {
-        const collection = liveCollection(collectionName);
+        const collection = q.liveCollection(collectionPath);
         if (!collection) return { kind: 'no-collection' };
-        const head = itemHead(collection.id, name);
+        const head = q.itemHead(collection.id, name);
         if (!head) return { kind: 'not-found' };
         if (!head.deleted) return { kind: 'not-deleted', current: head };
         // A tombstone's parent is the last live revision: deleting needs a live item.
-        const source = head.parentId === null ? null : userRevision(head.parentId);
+        const source = head.parentId === null ? null : q.userRevision(head.parentId);
         if (!source) return { kind: 'not-found' };
-        return { kind: 'restored', revision: copyRevision(collection, head, source, options) };
+        const holder = q.keyHolder(collection.id, source.unique_key, [name]);
+        if (holder !== null) return { kind: 'key-conflict', existingName: holder };
+        const target = { itemId: head.itemId, name, parentId: head.id };
+        return { kind: 'restored', revision: q.copyContent(collection, target, source, options, source.id) };
       });
     },
 
@@ -365,8 +234,4 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
       return readChanges(ctx, { ...query, userId });
     },
   } satisfies UserStore;
-}
-
-function newRevisionId(clientMade: string | undefined): string {
-  return clientMade ?? randomUUID();
 }
