@@ -4,7 +4,7 @@
 import type ICAL from 'ical.js';
 import { NS, type XmlElement } from '../xml/xml-element.ts';
 import { parseTextMatch, textMatches, type TextMatch } from './text-match.ts';
-import { decodeUtf8, parseComponents } from './vcard.ts';
+import { decodeUtf8, parseComponents } from './parse-content.ts';
 
 export type FilterTest = 'anyof' | 'allof';
 

@@ -3,7 +3,8 @@
 // for byte, because clients compare what they get back with what they sent and some
 // (iOS, DAVx5) keep X- properties and property order that a re-serialisation would lose.
 
-import ICAL from 'ical.js';
+import type ICAL from 'ical.js';
+import { decodeUtf8, parseComponents } from './parse-content.ts';
 
 export type VCardValidation =
   | { kind: 'valid'; uid: string; version: '3.0' | '4.0'; isGroup: boolean; normalized?: never }
@@ -19,33 +20,6 @@ export interface VCardValidationOptions {
 }
 
 export const DEFAULT_MAX_VCARD_BYTES = 8 * 1024 * 1024;
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Decodes a body as strict UTF-8 (a BOM is tolerated), or says why it cannot. */
-export function decodeUtf8(body: Buffer | string): { kind: 'ok'; text: string } | { kind: 'invalid'; message: string } {
-  if (typeof body === 'string') return { kind: 'ok', text: body.replace(/^\uFEFF/, '') };
-  try {
-    // TextDecoder drops a leading BOM by default, which is what parsing wants.
-    return { kind: 'ok', text: strictUtf8.decode(body) };
-  } catch {
-    return { kind: 'invalid', message: 'the body is not valid UTF-8; send vCard and iCalendar data encoded as UTF-8.' };
-  }
-}
-
-/** Parses text as a jCard/jCal tree; ical.js throws on malformed content lines. */
-export function parseComponents(text: string): { kind: 'ok'; components: ICAL.Component[] } | { kind: 'invalid'; message: string } {
-  let parsed: unknown;
-  try {
-    parsed = ICAL.parse(text);
-  } catch (error) {
-    return { kind: 'invalid', message: error instanceof Error ? error.message : String(error) };
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0) return { kind: 'ok', components: [] };
-  // ICAL.parse returns one jCal array for one component and an array of them for several.
-  const list: unknown[] = typeof parsed[0] === 'string' ? [parsed] : parsed;
-  return { kind: 'ok', components: list.map((jCal) => new ICAL.Component(jCal as unknown[])) };
-}
 
 function invalid(message: string): VCardValidation {
   return { kind: 'invalid', precondition: 'valid-address-data', message };

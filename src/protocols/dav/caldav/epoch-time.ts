@@ -1,0 +1,108 @@
+// Turns iCalendar times into UTC instants so that times in different zones compare.
+//
+// ical.js resolves a TZID against the VTIMEZONE components of the same VCALENDAR, which is
+// what RFC 5545 asks clients to send and what iOS, macOS, Thunderbird, Evolution, Google
+// and Outlook do send. Two cases are left, and this file settles both:
+// - a TZID with no VTIMEZONE in the object (RFC 7809 lets clients leave out standard zones,
+//   and some Android apps always do): if the TZID is an IANA name, Node's Intl knows its
+//   rules and we use them;
+// - floating times (no TZID, no Z), which mean "wall-clock time wherever you are": RFC 4791
+//   §9.9 evaluates them in the calendar's time zone, which the caller passes in; without
+//   one they are read as UTC.
+
+import ICAL from 'ical.js';
+
+export interface ZoneOptions {
+  /** IANA name of the calendar's time zone (CALDAV:calendar-timezone), for floating times. */
+  floatingTimeZone?: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat | null>();
+
+function formatterFor(zone: string): Intl.DateTimeFormat | null {
+  let formatter = formatters.get(zone);
+  if (formatter === undefined) {
+    try {
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch {
+      // Not a zone name the runtime knows (e.g. Outlook's "W. Europe Standard Time").
+      formatter = null;
+    }
+    formatters.set(zone, formatter);
+  }
+  return formatter;
+}
+
+/** Whether the runtime knows this IANA zone name. */
+export function isKnownZone(zone: string): boolean {
+  return formatterFor(zone) !== null;
+}
+
+/** The zone's offset from UTC at an instant, in ms. */
+function offsetAt(instant: number, formatter: Intl.DateTimeFormat): number {
+  const fields: Record<string, number> = {};
+  for (const part of formatter.formatToParts(new Date(instant))) {
+    if (part.type !== 'literal') fields[part.type] = Number(part.value);
+  }
+  const wall = Date.UTC(fields['year']!, fields['month']! - 1, fields['day'], fields['hour'], fields['minute'], fields['second']);
+  return wall - (instant - (((instant % 1000) + 1000) % 1000));
+}
+
+/**
+ * The instant at which a zone's wall clock shows the given time (given as if it were UTC).
+ * Two passes settle times near a transition; a wall time skipped by a spring-forward lands
+ * after the gap, as RFC 5545 §3.3.5 asks.
+ */
+function wallClockToEpoch(wall: number, zone: string): number {
+  const formatter = formatterFor(zone);
+  if (!formatter) return wall;
+  const first = wall - offsetAt(wall, formatter);
+  return wall - offsetAt(first, formatter);
+}
+
+function isFloating(time: ICAL.Time): boolean {
+  // ical.js gives floating times, and times whose TZID it could not resolve, its
+  // "floating" local zone.
+  return !time.zone || time.zone === ICAL.Timezone.localTimezone || time.zone.tzid === 'floating';
+}
+
+/**
+ * The UTC instant of an iCalendar time, in ms. `tzid` is the TZID parameter the value was
+ * written with, used when ical.js could not resolve it from a VTIMEZONE.
+ */
+export function epochMs(time: ICAL.Time, tzid: string | undefined, options: ZoneOptions = {}): number {
+  if (!isFloating(time)) return time.toUnixTime() * 1000;
+  const wall = Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
+  if (tzid && isKnownZone(tzid)) return wallClockToEpoch(wall, tzid);
+  if (options.floatingTimeZone && isKnownZone(options.floatingTimeZone)) return wallClockToEpoch(wall, options.floatingTimeZone);
+  return wall;
+}
+
+/** The TZID parameter of a property, if it has one. */
+export function tzidOf(property: ICAL.Property | null): string | undefined {
+  const value: unknown = property?.getFirstParameter('tzid');
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The first value of a DATE or DATE-TIME property with its instant, or undefined. */
+export function timeProperty(
+  component: ICAL.Component,
+  name: string,
+  options: ZoneOptions,
+): { time: ICAL.Time; ms: number; tzid: string | undefined } | undefined {
+  const property = component.getFirstProperty(name);
+  if (!property) return undefined;
+  const value: unknown = property.getFirstValue();
+  if (!(value instanceof ICAL.Time)) return undefined;
+  const tzid = tzidOf(property);
+  return { time: value, ms: epochMs(value, tzid, options), tzid };
+}
