@@ -20,7 +20,6 @@ before(async () => {
     const alice = await store.accounts.getUserByName('alice');
     assert.ok(alice);
     const user = store.forUser(alice.id);
-    await user.createCollection({ name: 'contacts', kind: 'contacts' });
     await user.createCollection({ name: 'photos', kind: 'files' });
     const author = 'test';
     for (const name of ['ada', 'grace']) {
@@ -59,8 +58,9 @@ describe('holdfast status', () => {
         blobs: json.blobs,
         blobBytes: json.blobBytes,
       },
-      // bob is deleted; grace.vcf is in the trash; her tombstone is the fourth revision.
-      { users: 1, collections: 2, items: 2, deletedItems: 1, revisions: 4, blobs: 1, blobBytes: PHOTO_BYTES },
+      // bob is deleted (his three default collections are kept, and counted); alice has her
+      // three and photos; grace.vcf is in the trash; her tombstone is the fourth revision.
+      { users: 1, collections: 7, items: 2, deletedItems: 1, revisions: 4, blobs: 1, blobBytes: PHOTO_BYTES },
     );
     assert.equal(json.inlineBytes, stats.inlineBytes);
     assert.ok(typeof json.diskFreeBytes === 'number' && json.diskFreeBytes > 0);

@@ -146,7 +146,7 @@ describe('holdfast user delete and restore', () => {
     await withOpenStore(data.dir, async (store) => {
       const alice = await store.accounts.getUserByName('alice');
       assert.ok(alice);
-      const made = await store.forUser(alice.id).createCollection({ name: 'contacts', kind: 'contacts' });
+      const made = await store.forUser(alice.id).createCollection({ name: 'journal', kind: 'notes' });
       assert.equal(made.kind, 'created');
     });
 
@@ -167,7 +167,7 @@ describe('holdfast user delete and restore', () => {
       assert.ok(alice);
       assert.deepEqual(
         (await store.forUser(alice.id).listCollections()).map((collection) => collection.name),
-        ['contacts'],
+        ['calendar', 'contacts', 'journal', 'tasks'],
       );
     });
   });

@@ -23,17 +23,18 @@ describe('REST API', () => {
   const sequence = async (): Promise<number> => (await server.store.identity()).sequence;
 
   test('PUT a collection creates it (201), again answers 200, and another kind under the name is a 409', async () => {
-    const created = await sendJson(`${api}/collections/contacts`, 'PUT', server.appPassword.alice, { kind: 'contacts', displayName: 'People' });
+    const created = await sendJson(`${api}/collections/people`, 'PUT', server.appPassword.alice, { kind: 'contacts', displayName: 'People' });
     assert.equal(created.status, 201);
     const body = await json(created);
     assert.deepEqual((body.collection as { props: unknown }).props, { displayName: 'People' });
-    assert.equal((await sendJson(`${api}/collections/contacts`, 'PUT', server.appPassword.alice, { kind: 'contacts' })).status, 200);
-    const clash = await sendJson(`${api}/collections/contacts`, 'PUT', server.appPassword.alice, { kind: 'calendar' });
+    assert.equal((await sendJson(`${api}/collections/people`, 'PUT', server.appPassword.alice, { kind: 'contacts' })).status, 200);
+    const clash = await sendJson(`${api}/collections/people`, 'PUT', server.appPassword.alice, { kind: 'calendar' });
     assert.equal(clash.status, 409);
     assert.match(String((await json(clash)).message), /holds contacts, not calendar/);
 
     const list = await json(await get('/collections'));
-    assert.deepEqual((list.collections as { name: string }[]).map((c) => c.name), ['contacts']);
+    // A new user starts with an address book, a calendar and a task list.
+    assert.deepEqual((list.collections as { name: string }[]).map((c) => c.name), ['calendar', 'contacts', 'people', 'tasks']);
   });
 
   test('PUT a collection validates the kind and refuses unknown fields, and changes nothing', async () => {
@@ -138,22 +139,25 @@ describe('REST API', () => {
   });
 
   test("a user cannot reach another user's collection or items: 404, as if they did not exist", async () => {
-    await put('/collections/contacts/items/secret.vcf', VCARD_V1);
+    await sendJson(`${api}/collections/private`, 'PUT', server.appPassword.alice, { kind: 'contacts' });
+    await put('/collections/private/items/secret.vcf', VCARD_V1);
     const bob = server.appPassword.bob;
     const before = await sequence();
 
-    const list = await get('/collections/contacts/items', {}, bob);
+    const list = await get('/collections/private/items', {}, bob);
     assert.equal(list.status, 404);
-    assert.equal((await get('/collections/contacts/items/secret.vcf', {}, bob)).status, 404);
-    assert.equal((await get('/collections/contacts/items/secret.vcf/history', {}, bob)).status, 404);
-    assert.equal((await put('/collections/contacts/items/secret.vcf', 'overwritten', {}, bob)).status, 404);
-    const remove = await fetch(`${api}/collections/contacts/items/secret.vcf`, { method: 'DELETE', headers: { authorization: bob } });
+    assert.equal((await get('/collections/private/items/secret.vcf', {}, bob)).status, 404);
+    assert.equal((await get('/collections/private/items/secret.vcf/history', {}, bob)).status, 404);
+    assert.equal((await put('/collections/private/items/secret.vcf', 'overwritten', {}, bob)).status, 404);
+    const remove = await fetch(`${api}/collections/private/items/secret.vcf`, { method: 'DELETE', headers: { authorization: bob } });
     assert.equal(remove.status, 404);
-    assert.deepEqual((await json(await get('/collections', {}, bob))).collections, []);
+    assert.equal((await get('/collections/contacts/items/secret.vcf', {}, bob)).status, 404, "bob's own contacts do not hold it");
+    const bobs = (await json(await get('/collections', {}, bob))).collections as { name: string }[];
+    assert.deepEqual(bobs.map((c) => c.name), ['calendar', 'contacts', 'tasks'], 'only his own');
     assert.deepEqual((await json(await get('/trash', {}, bob))).items, []);
 
     assert.equal(await sequence(), before);
-    assert.equal(await (await get('/collections/contacts/items/secret.vcf')).text(), VCARD_V1);
+    assert.equal(await (await get('/collections/private/items/secret.vcf')).text(), VCARD_V1);
   });
 
   test('names with "/", control characters, or over 255 characters are refused with 400 and change nothing', async () => {

@@ -65,7 +65,8 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal(before.generation, 1);
       const user = await newUser();
       const afterCollection = await store.identity();
-      assert.equal(afterCollection.sequence, before.sequence + 1, 'creating a collection is a change');
+      // The user's three default collections and "book" are four changes.
+      assert.equal(afterCollection.sequence, before.sequence + 4, 'creating a collection is a change');
       await put(user, 'a.vcf', vcard('a', 'A'));
       assert.equal((await store.identity()).sequence, afterCollection.sequence + 1);
     });
@@ -249,7 +250,7 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       await user.putItem('cal', 'e1.ics', Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n'), { contentType: 'text/calendar', author: 't' });
       assert.equal((await user.deleteCollection('cal')).kind, 'changed');
       assert.equal(await user.getCollection('cal'), null);
-      assert.deepEqual((await user.listCollections()).map((c) => c.name), ['book']);
+      assert.deepEqual((await user.listCollections()).map((c) => c.name), ['book', 'calendar', 'contacts', 'tasks']);
       const all = await user.listCollections({ includeDeleted: true });
       const trashed = all.find((c) => c.name === 'cal');
       assert.ok(trashed?.deletedAt);
@@ -338,7 +339,7 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal((await user.createCollection({ name: 'x', kind: 'files', parent: 'nope' })).kind, 'no-parent');
       assert.equal((await user.putItem('photos/2024', 'a.jpg', Buffer.from('jpeg'), { contentType: 'image/jpeg', author: 't' })).kind, 'written');
       assert.deepEqual((await user.listCollections({ parent: 'photos' })).map((c) => c.path), ['photos/2024']);
-      assert.deepEqual((await user.listCollections({ parent: null })).map((c) => c.path), ['book', 'photos']);
+      assert.deepEqual((await user.listCollections({ parent: null })).map((c) => c.path), ['book', 'calendar', 'contacts', 'photos', 'tasks']);
       assert.deepEqual(await user.listCollections({ parent: 'missing' }), []);
       assert.deepEqual((await user.listItems('photos/2024'))?.map((i) => i.name), ['a.jpg']);
     });
@@ -480,6 +481,22 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.deepEqual(item?.props, { '{urn:x}size': '<x:big xmlns:x="urn:x"/>' });
       assert.equal(item?.head.id, written.revision.id, 'no new revision: the ETag stays');
       assert.equal((await user.setItemProps('book', 'missing', { a: 'b' })).kind, 'not-found');
+    });
+
+    it('starts a new user with an address book, a calendar and a task list', async () => {
+      const made = await store.accounts.createUser('contract-defaults', 'h');
+      assert.ok(made.kind === 'created');
+      const collections = await store.forUser(made.user.id).listCollections();
+      assert.deepEqual(
+        collections.map((c) => [c.path, c.kind, c.props.displayName]),
+        [
+          ['calendar', 'calendar', 'Calendar'],
+          ['contacts', 'contacts', 'Contacts'],
+          ['tasks', 'tasks', 'Tasks'],
+        ],
+      );
+      const changes = await store.forUser(made.user.id).changesSince({ after: 0 });
+      assert.equal(changes.filter((c) => c.kind === 'collection').length, 3, 'their creation is in the change log');
     });
 
     it('keeps users: names are unique, deleted users are hidden until restored', async () => {

@@ -1,7 +1,10 @@
-// Users and their credentials in SQLite. Writes go through the group committer like
-// every other write, so an acknowledged new user or revoked password is durable.
+// Users and their credentials in SQLite. Writes go through the group committer like every
+// other write, so an acknowledged new user or revoked password is durable. A new user gets
+// the default collections in the same transaction.
 import type { AccountRepository, CreateUserResult, Credential, CredentialKind } from '../store.ts';
+import { DEFAULT_COLLECTIONS } from '../default-collections.ts';
 import type { SqliteContext } from './context.ts';
+import { userQueries } from './user-queries.ts';
 import { toCredential, toUser } from './rows.ts';
 import type { CredentialRow, UserRow } from './rows.ts';
 
@@ -23,6 +26,8 @@ export function createSqliteAccountRepository(ctx: SqliteContext): AccountReposi
             .sql('INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)')
             .run(name, passwordHash, ctx.now()).lastInsertRowid,
         );
+        const collections = userQueries(ctx, id);
+        for (const collection of DEFAULT_COLLECTIONS) collections.insertCollection({ ...collection, parent: null });
         return { kind: 'created', user: toUser(userById(id) as UserRow) };
       });
     },

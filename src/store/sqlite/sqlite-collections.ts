@@ -72,20 +72,6 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
 
   const isWithin = (path: string, ancestor: string) => path === ancestor || path.startsWith(`${ancestor}/`);
 
-  const insertCollection = (input: { name: string; kind: CollectionKind; props: CollectionProps; parent: Collection | null }): Collection => {
-    const at = ctx.now();
-    const id = Number(
-      ctx
-        .sql(
-          `INSERT INTO collections (user_id, parent_id, name, path, kind, props, created_at, updated_at, seq)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-        )
-        .run(userId, input.parent?.id ?? null, input.name, joinPath(input.parent?.path ?? null, input.name), input.kind, JSON.stringify(input.props), at, at)
-        .lastInsertRowid,
-    );
-    return q.recordCollectionChange(id);
-  };
-
   /** Copies the live items of one collection into another, sharing their content. */
   const copyItems = (from: Collection, to: Collection, author: string): number => {
     const heads = ctx
@@ -138,7 +124,7 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
         if (existing) return { kind: 'exists', collection: existing };
         return {
           kind: 'created',
-          collection: insertCollection({ name: input.name, kind: input.kind, props: input.props ?? {}, parent: target.parent }),
+          collection: q.insertCollection({ name: input.name, kind: input.kind, props: input.props ?? {}, parent: target.parent }),
         };
       });
     },
@@ -236,7 +222,7 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
           if (!options.overwrite) return { kind: 'name-taken', collection: existing };
           trashSubtree(existing);
         }
-        const root = insertCollection({ name: to.name, kind: source.kind, props: source.props, parent: target.parent });
+        const root = q.insertCollection({ name: to.name, kind: source.kind, props: source.props, parent: target.parent });
         if (options.depth === 0) return { kind: 'copied', collection: root, items: 0 };
         // Read the whole source subtree before writing: the copy must not include itself.
         const sources = liveSubtree(source.path).map(toCollection);
@@ -245,7 +231,7 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
         for (const child of sources.slice(1)) {
           const parentCopy = child.parentId === null ? undefined : copies.get(child.parentId);
           if (!parentCopy) continue; // unreachable: rows come parents first
-          const copy = insertCollection({ name: child.name, kind: child.kind, props: child.props, parent: parentCopy });
+          const copy = q.insertCollection({ name: child.name, kind: child.kind, props: child.props, parent: parentCopy });
           copies.set(child.id, copy);
           items += copyItems(child, copy, options.author);
         }

@@ -2,7 +2,7 @@
 // the collections table: nothing found here can belong to another user.
 import { randomUUID } from 'node:crypto';
 import { assertValidName } from '../names.ts';
-import type { ChangeOptions, Collection, Precondition, Revision } from '../types.ts';
+import type { ChangeOptions, Collection, CollectionKind, CollectionProps, Precondition, Revision } from '../types.ts';
 import { appendRevision } from './append-revision.ts';
 import type { SqliteContext } from './context.ts';
 import { REVISION_COLUMNS, toCollection, toRevision } from './rows.ts';
@@ -52,6 +52,17 @@ export function userQueries(ctx: SqliteContext, userId: number) {
     const row = ctx.sql(LIVE_COLLECTION).get(userId, path) as CollectionRow | undefined;
     return row ? toCollection(row) : null;
   };
+  /** Records a change to a collection's own state (create, props, move, delete, restore). */
+  const recordCollectionChange = (collectionId: number): Collection => {
+    const at = ctx.now();
+    const seq = Number(
+      ctx.sql('INSERT INTO changes (user_id, collection_id, at) VALUES (?, ?, ?)').run(userId, collectionId, at).lastInsertRowid,
+    );
+    ctx.sql('UPDATE collections SET seq = ?, updated_at = ? WHERE id = ?').run(seq, at, collectionId);
+    const collection = toCollection(ctx.sql('SELECT * FROM collections WHERE id = ?').get(collectionId) as CollectionRow);
+    ctx.sql('UPDATE changes SET collection_state = ? WHERE seq = ?').run(JSON.stringify(collection), seq);
+    return collection;
+  };
   return {
     liveCollection,
     collectionById(id: number): Collection {
@@ -73,17 +84,20 @@ export function userQueries(ctx: SqliteContext, userId: number) {
         .all(collectionId, key) as string[];
       return names.find((name) => !exceptNames.includes(name)) ?? null;
     },
-    /** Records a change to a collection's own state (create, props, move, delete, restore). */
-    recordCollectionChange(collectionId: number): Collection {
+    insertCollection(input: { name: string; kind: CollectionKind; props: CollectionProps; parent: Collection | null }): Collection {
       const at = ctx.now();
-      const seq = Number(
-        ctx.sql('INSERT INTO changes (user_id, collection_id, at) VALUES (?, ?, ?)').run(userId, collectionId, at).lastInsertRowid,
+      const id = Number(
+        ctx
+          .sql(
+            `INSERT INTO collections (user_id, parent_id, name, path, kind, props, created_at, updated_at, seq)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+          )
+          .run(userId, input.parent?.id ?? null, input.name, joinPath(input.parent?.path ?? null, input.name), input.kind, JSON.stringify(input.props), at, at)
+          .lastInsertRowid,
       );
-      ctx.sql('UPDATE collections SET seq = ?, updated_at = ? WHERE id = ?').run(seq, at, collectionId);
-      const collection = toCollection(ctx.sql('SELECT * FROM collections WHERE id = ?').get(collectionId) as CollectionRow);
-      ctx.sql('UPDATE changes SET collection_state = ? WHERE seq = ?').run(JSON.stringify(collection), seq);
-      return collection;
+      return recordCollectionChange(id);
     },
+    recordCollectionChange,
     /** A new revision of an item (or a new item) carrying `source`'s content. */
     copyContent(
       collection: Collection,
