@@ -6,7 +6,6 @@ import type {
   Collection,
   CollectionChangeResult,
   CollectionCopyResult,
-  CollectionKind,
   CollectionMoveResult,
   CollectionProps,
   CollectionTarget,
