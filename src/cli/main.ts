@@ -3,11 +3,13 @@
 import { appPasswordCommand } from './app-password.ts';
 import { EXIT, failure, usageError } from './command.ts';
 import type { Command } from './command.ts';
+import { historyCommand } from './history.ts';
 import { processIo } from './io.ts';
 import type { CliIo } from './io.ts';
 import { STORE_OPTIONS_USAGE } from './open-data-store.ts';
 import { statusCommand } from './status.ts';
 import { tokenCommand } from './token.ts';
+import { trashCommand } from './trash.ts';
 import { userCommand } from './user.ts';
 
 const serveCommand: Command = {
@@ -21,7 +23,15 @@ const serveCommand: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [serveCommand, userCommand, appPasswordCommand, tokenCommand, statusCommand];
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  userCommand,
+  appPasswordCommand,
+  tokenCommand,
+  trashCommand,
+  historyCommand,
+  statusCommand,
+];
 
 const USAGE = `Usage: holdfast COMMAND [ARGUMENTS]
 
