@@ -7,6 +7,7 @@
 // no write can have been acknowledged before the store was ready.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LOCK_FILE } from './directory-lock.ts';
 import { writeFileDurably } from './durable-fs.ts';
 
 export const MARKER_FILE = 'holdfast-store.json';
@@ -29,8 +30,9 @@ export type DataDirectoryState =
   | { kind: 'unreadable-marker'; reason: string }
   | { kind: 'foreign'; entries: string[] };
 
-/** Entries an empty file system or an OS may put in a fresh directory. */
-const IGNORABLE = new Set(['lost+found', '.DS_Store']);
+/** Entries an empty file system or an OS may put in a fresh directory, and the owner's
+ * lock (taken before a first start writes anything). */
+const IGNORABLE = new Set(['lost+found', '.DS_Store', LOCK_FILE]);
 
 export async function inspectDataDirectory(dir: string): Promise<DataDirectoryState> {
   let entries: string[];

@@ -13,6 +13,7 @@ import {
   inspectDataDirectory,
   writeMarker,
 } from './data-directory.ts';
+import { lockDataDirectory } from './directory-lock.ts';
 import { ensureDirectoryDurably } from './durable-fs.ts';
 import type { Migration } from './sqlite/migrate.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
@@ -33,8 +34,9 @@ export interface OpenStoreOptions {
   /** Migrate an older schema (after a verified safety copy). Only the server should: a
    * newer CLI must not change the schema under an older server that is running. */
   migrateIfOlder?: boolean;
-  /** Remove temporary files of writes a crash interrupted. Only the process that owns the
-   * directory (the server) may do this: another process's writes in flight use them. */
+  /** Open as the directory's owner (the server): take its lock, so a second owner is
+   * refused, and remove temporary files of writes a crash interrupted (another owner's
+   * writes in flight would use them). The lock is released when the store closes. */
   cleanTemporaryFiles?: boolean;
   /** Tests pass their own schema to exercise migrations. */
   migrations?: readonly Migration[];
@@ -51,6 +53,44 @@ export type OpenStoreResult =
 
 export async function openStore(options: OpenStoreOptions): Promise<OpenStoreResult> {
   const dir = resolve(options.dataDir);
+  if (!options.cleanTemporaryFiles) return openDirectory(dir, options);
+
+  const wouldCreate = options.expectedStoreId === undefined && options.initializeIfEmpty !== false;
+  if (wouldCreate && (await inspectDataDirectory(dir)).kind === 'missing') await ensureDirectoryDurably(dir);
+  if ((await inspectDataDirectory(dir)).kind === 'missing') return openDirectory(dir, options); // refuses
+  const lock = await lockDataDirectory(dir);
+  if (lock.kind === 'held') {
+    const { pid, host, since } = lock.owner;
+    return refuse(
+      `another Holdfast server (process ${pid} on ${host}, since ${since}) is using ${dir}; stop it first. ` +
+        `If none is running, remove ${lock.path}.`,
+    );
+  }
+  let result: OpenStoreResult;
+  try {
+    result = await openDirectory(dir, options);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  if (result.kind !== 'opened') {
+    await lock.release();
+    return result;
+  }
+  const store = result.store;
+  return {
+    ...result,
+    store: {
+      ...store,
+      async close() {
+        await store.close();
+        await lock.release();
+      },
+    },
+  };
+}
+
+async function openDirectory(dir: string, options: OpenStoreOptions): Promise<OpenStoreResult> {
   const expected = options.expectedStoreId;
   const state = await inspectDataDirectory(dir);
   switch (state.kind) {

@@ -5,6 +5,9 @@ import { mkdtemp, readdir, rm, writeFile, readFile, unlink } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { LOCK_FILE } from '../../src/store/directory-lock.ts';
 import { after, describe, it } from 'node:test';
 import { DATABASE_FILE, MARKER_FILE } from '../../src/store/data-directory.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -180,6 +183,48 @@ describe('SQLite data directory', () => {
     assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), ['upload-left-by-a-crash'], 'the CLI leaves them alone');
     await (await mustOpen({ dataDir, cleanTemporaryFiles: true })).close();
     assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), []);
+  });
+});
+
+describe('SQLite data directory owner', () => {
+  it('refuses a second owner while the first holds the directory, and lets visitors (the CLI) in', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const owner = await mustOpen({ dataDir, cleanTemporaryFiles: true });
+    const second = await openStore({ dataDir, cleanTemporaryFiles: true });
+    assert.ok(second.kind === 'refused');
+    assert.match(second.reason, new RegExp(`another Holdfast server \\(process ${process.pid} on .*\\) is using ${dataDir}; stop it first`));
+    const visitor = await mustOpen({ dataDir, initializeIfEmpty: false });
+    await visitor.close();
+    await owner.close();
+    await (await mustOpen({ dataDir, cleanTemporaryFiles: true })).close();
+  });
+
+  it('takes over the lock of an owner that crashed', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir })).close();
+    // A process that has exited: its pid names no running process.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const lock = { pid: Number(gone.stdout), host: hostname(), since: '2026-01-01T00:00:00.000Z' };
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(lock));
+    const store = await mustOpen({ dataDir, cleanTemporaryFiles: true });
+    assert.equal((JSON.parse(await readFile(join(dataDir, LOCK_FILE), 'utf8')) as { pid: number }).pid, process.pid);
+    await store.close();
+    await assert.rejects(readFile(join(dataDir, LOCK_FILE)), { code: 'ENOENT' }, 'closing releases the lock');
+  });
+
+  it('creates a store in a new directory as its owner, and a lock file alone does not make a directory foreign', async () => {
+    const dataDir = join(await tempDir(), 'new', 'data');
+    const first = await openStore({ dataDir, cleanTemporaryFiles: true });
+    assert.ok(first.kind === 'opened');
+    assert.equal(first.initialized, true);
+    await first.store.close();
+
+    const other = await tempDir();
+    await writeFile(join(other, LOCK_FILE), 'garbage left by a crash');
+    const adopted = await openStore({ dataDir: other, cleanTemporaryFiles: true });
+    assert.ok(adopted.kind === 'opened');
+    assert.equal(adopted.initialized, true);
+    await adopted.store.close();
   });
 });
 
