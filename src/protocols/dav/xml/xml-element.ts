@@ -11,6 +11,9 @@ export interface XmlElement {
   children: XmlElement[];
   /** The element's own text content (concatenated text and CDATA, not the children's). */
   text: string;
+  /** Text and child elements in document order, where mixed content matters (a dead
+   * property's value is kept verbatim). Set by parseXml; optional for hand-made elements. */
+  content?: Array<XmlElement | string>;
 }
 
 export const NS = {
@@ -19,6 +22,8 @@ export const NS = {
   caldav: 'urn:ietf:params:xml:ns:caldav',
   calendarServer: 'http://calendarserver.org/ns/',
   apple: 'http://apple.com/ns/ical/',
+  /** Holdfast's own: the readable message inside a DAV error body. */
+  holdfast: 'urn:holdfast',
 } as const;
 
 /** The first child with this namespace and local name, or undefined. */
