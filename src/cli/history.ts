@@ -119,14 +119,18 @@ async function restoreRevision(io: CliIo, data: UserData, address: ItemAddress, 
   }
   if (source.deleted) return reportTombstone(io, source, listHint);
   if (!head.deleted && head.contentHash === source.contentHash) {
-    writeLine(io.stderr, `"${shown}" already has the content of revision ${source.id} (its current revision is ${head.id}); nothing to restore.`);
+    writeLine(
+      io.stderr,
+      `"${shown}" already has the content of revision ${source.id} (its current revision is ${head.id}); nothing to restore.`,
+    );
     return EXIT.ok;
   }
 
   // Against the head just listed: if a phone writes in between, its write is not buried.
+  // A deleted item matches no revision (as for If-Match); it must still be deleted instead.
   const result = await data.user.restoreRevision(address.collection, address.name, source.id, {
     author: CLI_AUTHOR,
-    precondition: { kind: 'match', revisionId: head.id },
+    precondition: head.deleted ? { kind: 'must-not-exist' } : { kind: 'match', revisionId: head.id },
   });
   switch (result.kind) {
     case 'restored': {
@@ -142,7 +146,7 @@ async function restoreRevision(io: CliIo, data: UserData, address: ItemAddress, 
     case 'precondition-failed':
       return failure(
         io,
-        `not restored: "${shown}" changed while this ran (its current revision is now ${result.current?.id ?? 'gone'}); ` +
+        `not restored: "${shown}" changed while this ran (its current revision is now ${result.current?.id ?? 'a deletion'}); ` +
           `${listHint}, then run this again`,
       );
     case 'is-tombstone':

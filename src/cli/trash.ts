@@ -140,7 +140,8 @@ async function restore(args: string[], io: CliIo): Promise<number> {
 
   if (collectionId !== undefined) {
     if (!/^[1-9][0-9]*$/.test(collectionId) || !Number.isSafeInteger(Number(collectionId))) {
-      return usageError(io, `--collection takes the id of a deleted collection, a number as 'trash list' shows, not "${collectionId}"`, USAGE);
+      const message = `--collection takes the id of a deleted collection, a number as 'trash list' shows, not "${collectionId}"`;
+      return usageError(io, message, USAGE);
     }
     if (newName !== undefined) {
       const problem = checkName('collection', newName);
@@ -221,7 +222,10 @@ async function restoreCollection(io: CliIo, data: UserData, id: number, newName:
       // A collection inside a deleted one: that one first, which may bring this back too.
       const outermost = target === undefined ? undefined : outermostDeleted(all, target);
       if (outermost === undefined || outermost === target) {
-        return failure(io, `not restored: the collection that held collection ${id} is gone; 'holdfast trash list ${userName}' shows what can be restored`);
+        return failure(
+          io,
+          `not restored: the collection that held collection ${id} is gone; 'holdfast trash list ${userName}' shows what can be restored`,
+        );
       }
       return failure(
         io,
