@@ -105,7 +105,7 @@ export async function reportMissingCollection(io: CliIo, data: UserData, path: s
 }
 
 /** No item by that name in a collection that exists. */
-export function reportMissingItem(io: CliIo, data: UserData, address: ItemAddress): number {
+function reportMissingItem(io: CliIo, data: UserData, address: ItemAddress): number {
   return failure(io, `no item "${address.name}" in "${address.collection}"; 'holdfast trash list ${data.userName}' shows deleted items`);
 }
 
