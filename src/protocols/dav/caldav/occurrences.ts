@@ -6,9 +6,12 @@
 //
 // Expansion is bounded twice: it stops at the first occurrence at or after the window's
 // end (occurrences come in order), and it examines at most MAX_INSTANCES_EXAMINED
-// occurrences. A daily event that started 30 years before the window would need more; then
-// the expansion reports itself `exhausted`, and callers decide (calendar-query treats it as
-// a match, so a phone never loses sight of an event because of the cap).
+// occurrences (ical.js takes some 10–30 µs per occurrence, so the cap costs well under a
+// second). Simple rules (DAILY, or WEEKLY by weekday, without COUNT) skip ahead to just
+// before the window in whole repeats of their pattern, so an everyday event that began
+// decades ago is answered exactly. Other rules that would need more than the cap report
+// the expansion `exhausted`, and callers decide (calendar-query treats it as a match, so a
+// phone never loses sight of an event because of the cap).
 //
 // Not supported: RANGE=THISANDFUTURE on RECURRENCE-ID (treated as a single-instance
 // override; no client we have fixtures from writes it) and EXRULE (deprecated by RFC 5545).
@@ -143,8 +146,64 @@ interface Occurrence {
   ms: number;
 }
 
+/**
+ * The number of days after which a rule's occurrences repeat, for the rules simple enough
+ * to skip ahead in: DAILY (optionally by weekday) and WEEKLY by weekday, without COUNT
+ * (which counts from DTSTART) and without other BY parts.
+ */
+function repeatDays(rule: ICAL.Recur): number | undefined {
+  if (rule.count) return undefined;
+  const interval = rule.interval > 0 ? rule.interval : 1;
+  const parts = Object.entries(rule.parts).filter(([, values]) => Array.isArray(values) && values.length > 0);
+  const byWeekdayOnly = parts.every(([name, values]) => name === 'BYDAY' && (values as unknown[]).every((day) => /^[A-Z]{2}$/.test(String(day))));
+  if (!byWeekdayOnly) return undefined;
+  if (rule.freq === 'WEEKLY') return 7 * interval;
+  if (rule.freq === 'DAILY') return parts.length === 0 ? interval : lcm(interval, 7);
+  return undefined;
+}
+
+function lcm(a: number, b: number): number {
+  let x = a;
+  let y = b;
+  while (y !== 0) [x, y] = [y, x % y];
+  return (a * b) / x;
+}
+
+/**
+ * A start for the rule's iterator that lies whole pattern repeats after DTSTART and before
+ * `skipBefore`, so occurrences long before the window are not walked one by one. Days are
+ * added on the wall clock, so the skipped-to start keeps its local time across DST. Only
+ * done when DTSTART is itself an occurrence of the rule, so the new start is one too.
+ */
+function skipAhead(rule: ICAL.Recur, dtstart: ICAL.Time, dtstartMs: number, skipBefore: number): ICAL.Time {
+  const days = repeatDays(rule);
+  if (days === undefined || !Number.isFinite(skipBefore)) return dtstart;
+  const repeats = Math.floor((skipBefore - dtstartMs) / (days * DAY_MS)) - 1;
+  if (repeats < 2) return dtstart;
+  // ical.js types next() as returning Time, but it returns null for a rule with no occurrences.
+  const first = rule.iterator(dtstart).next() as ICAL.Time | null;
+  if (!first || first.compare(dtstart) !== 0) return dtstart;
+  const start = dtstart.clone();
+  start.adjust(repeats * days, 0, 0, 0);
+  return start;
+}
+
+/** How long after its start an instance of `component` can still reach: its length, or DUE, plus slack for DST and nominal days. */
+function reachAfterStart(component: ICAL.Component, dtstartMs: number, options: ZoneOptions): number {
+  const duration = durationProperty(component);
+  const end = timeProperty(component, 'dtend', options) ?? timeProperty(component, 'due', options);
+  const length = duration ? Math.abs(duration.toSeconds() * 1000) : end ? end.ms - dtstartMs : 0;
+  return Math.max(length, 0) + 2 * DAY_MS;
+}
+
 /** The occurrence start times of a master, in order, without duplicates or EXDATEs. */
-function* occurrencesOf(master: ICAL.Component, dtstart: ICAL.Time, tzid: string | undefined, options: ZoneOptions): Generator<Occurrence> {
+function* occurrencesOf(
+  master: ICAL.Component,
+  dtstart: ICAL.Time,
+  tzid: string | undefined,
+  skipBefore: number,
+  options: ZoneOptions,
+): Generator<Occurrence> {
   const sources: Array<() => Occurrence | undefined> = [];
   let startGiven = false;
   // DTSTART is always the first instance (RFC 5545 §3.8.5.3), even when the rule would skip it.
@@ -156,7 +215,7 @@ function* occurrencesOf(master: ICAL.Component, dtstart: ICAL.Time, tzid: string
   for (const property of master.getAllProperties('rrule')) {
     const rule: unknown = property.getFirstValue();
     if (!(rule instanceof ICAL.Recur)) continue;
-    const iterator = rule.iterator(dtstart);
+    const iterator = rule.iterator(skipAhead(rule, dtstart, epochMs(dtstart, tzid, options), skipBefore));
     sources.push(() => {
       // ical.js types next() as returning Time, but it returns null once the rule ends.
       const next = iterator.next() as ICAL.Time | null;
@@ -231,7 +290,8 @@ export function expandInstances(set: RecurrenceSet, window: TimeRange, options: 
     return { instances, exhausted: false };
   }
   let examined = 0;
-  for (const occurrence of occurrencesOf(master, dtstart.time, dtstart.tzid, options)) {
+  const skipBefore = window.start - reachAfterStart(master, dtstart.ms, options);
+  for (const occurrence of occurrencesOf(master, dtstart.time, dtstart.tzid, skipBefore, options)) {
     if (occurrence.ms >= window.end) return { instances, exhausted: false };
     if (++examined > MAX_INSTANCES_EXAMINED) return { instances, exhausted: true };
     if (overridden.has(occurrence.ms)) continue;
