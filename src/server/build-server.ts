@@ -2,6 +2,7 @@
 // nothing it did not make: closing the app does not close the store (startServer does).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/accounts.ts';
+import { davPlugin } from '../protocols/dav/dav-plugin.ts';
 import { restApi } from '../protocols/rest/routes.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthenticate } from './authenticate.ts';
@@ -50,5 +51,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });
+  await app.register(davPlugin, { authenticate, maxBodyBytes: config.maxBodyBytes });
   return app;
 }

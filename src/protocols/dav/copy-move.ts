@@ -1,0 +1,134 @@
+// COPY and MOVE (RFC 4918 §9.8, §9.9). Each is one store call, atomic in the store: a MOVE
+// can never lose or duplicate an item. The Destination is an absolute URL on this server or
+// an absolute path; Overwrite (default T) decides whether an existing destination is
+// replaced. Replaced content is not lost: it stays in the history and the trash.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CollectionCopyResult, CollectionMoveResult, ItemTransferResult } from '../../store/types.ts';
+import { staleMessage, writePrecondition } from '../rest/conditional.ts';
+import { davError } from './dav-errors.ts';
+import { destinationPath, parseDavPath } from './dav-paths.ts';
+import { authorOf, davContext, existing, lookupParsed, requestPath, type DavContext, type Lookup } from './dav-resources.ts';
+import { depthOf, headerValue, overwriteOf } from './request-headers.ts';
+
+type Method = 'COPY' | 'MOVE';
+
+/** Where the destination is: its parent collection's path (null: the home) and its name. */
+function placeOf(destination: Lookup): { parent: string | null; name: string } {
+  switch (destination.kind) {
+    case 'missing':
+      if (!destination.parentExists) throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
+      return { parent: destination.parent?.path ?? null, name: destination.name };
+    case 'item':
+      return { parent: destination.collection.path, name: destination.item.name };
+    case 'collection': {
+      const path = destination.collection.path;
+      const slash = path.lastIndexOf('/');
+      return { parent: slash < 0 ? null : path.slice(0, slash), name: destination.collection.name };
+    }
+    default:
+      throw davError('forbidden', 'The Destination is your home, your principal or the DAV root, which cannot be replaced.');
+  }
+}
+
+async function destinationOf(request: FastifyRequest, context: DavContext): Promise<Lookup> {
+  const raw = destinationPath(headerValue(request, 'destination'), request.headers.host);
+  const path = parseDavPath(raw);
+  if (path.kind === 'root' || path.userName !== context.user.name) {
+    throw davError('forbidden', 'The Destination is outside your own DAV space; COPY and MOVE work within it.');
+  }
+  return lookupParsed(context, path, raw);
+}
+
+export async function copyOrMove(request: FastifyRequest, reply: FastifyReply, method: Method): Promise<FastifyReply> {
+  const context = davContext(request);
+  const { userStore } = context;
+  const source = await existing(context, requestPath(request));
+  if (source.kind !== 'item' && source.kind !== 'collection') throw davError('forbidden', `Your home, your principal and the DAV root cannot be the source of a ${method}.`);
+  const destination = await destinationOf(request, context);
+  const overwrite = overwriteOf(request);
+  if (destination.kind !== 'missing' && destination.href === source.href) throw davError('same-resource', `The source and the Destination of this ${method} are the same resource.`);
+  const place = placeOf(destination);
+  const existed = destination.kind !== 'missing';
+  if (existed && !overwrite) throw davError('precondition-failed', 'The Destination exists and Overwrite is F; nothing was changed.');
+
+  // An item replacing a collection or the other way round: the store replaces only its
+  // own kind, so the destination goes to the trash first (from where it can be restored).
+  if (destination.kind === 'collection' && source.kind === 'item') await trashCollection(context, destination.collection.path);
+  if (destination.kind === 'item' && source.kind === 'collection') {
+    await userStore.deleteItem(destination.collection.path, destination.item.name, { author: authorOf(request) });
+  }
+
+  const done = (created: boolean): FastifyReply => {
+    request.log.info({ method, from: source.href, to: destination.href }, method === 'MOVE' ? 'moved' : 'copied');
+    return reply.code(created ? 201 : 204).send();
+  };
+
+  if (source.kind === 'item') {
+    if (place.parent === null) throw davError('conflict', 'Items live inside a collection, not directly in your home.');
+    const precondition = await writePrecondition(request.headers, () => userStore.getItem(source.collection.path, source.item.name));
+    const from = { collection: source.collection.path, name: source.item.name };
+    const to = { collection: place.parent, name: place.name };
+    const options = { author: authorOf(request), overwrite, precondition };
+    const result = method === 'MOVE' ? await userStore.moveItem(from, to, options) : await userStore.copyItem(from, to, options);
+    if (result.kind === 'moved' || result.kind === 'copied') {
+      // Dead properties go with the resource (RFC 4918 §9.8.2, §9.9.1). The store's transfer
+      // carries content only, so they follow in a second step; they are not versioned, and
+      // the content, which is, has already moved atomically.
+      const replaced = destination.kind === 'item' ? destination.item.props : {};
+      const props: Record<string, string | null> = { ...Object.fromEntries(Object.keys(replaced).map((k) => [k, null])), ...source.item.props };
+      if (Object.keys(props).length > 0) await userStore.setItemProps(to.collection, to.name, props);
+    }
+    return answerItem(result, done, existed);
+  }
+
+  const depth = depthOf(request, 'infinity');
+  if (method === 'MOVE' && depth !== 'infinity') throw davError('bad-request', 'A MOVE of a collection moves everything in it: send Depth: infinity or no Depth.');
+  if (depth === 1) throw davError('bad-request', 'A COPY of a collection takes Depth: 0 (the collection alone) or infinity (everything in it).');
+  const to = { parent: place.parent, name: place.name };
+  const result =
+    method === 'MOVE'
+      ? await userStore.moveCollection(source.collection.path, to, { overwrite })
+      : await userStore.copyCollection(source.collection.path, to, { overwrite, depth, author: authorOf(request) });
+  return answerCollection(result, done, existed);
+}
+
+async function trashCollection(context: DavContext, path: string): Promise<void> {
+  const result = await context.userStore.deleteCollection(path);
+  if (result.kind !== 'changed') throw davError('conflict', 'The collection at the Destination changed meanwhile; nothing was changed.');
+}
+
+function answerItem(result: ItemTransferResult, done: (created: boolean) => FastifyReply, existed: boolean): FastifyReply {
+  switch (result.kind) {
+    case 'moved':
+    case 'copied':
+      return done(result.created && !existed);
+    case 'not-found':
+      throw davError('not-found', 'The source was deleted meanwhile; nothing was changed.');
+    case 'no-collection':
+      throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
+    case 'same-item':
+      throw davError('same-resource', 'The source and the Destination are the same resource.');
+    case 'destination-exists':
+      throw davError('precondition-failed', 'The Destination exists and Overwrite is F; nothing was changed.');
+    case 'precondition-failed':
+      throw davError('precondition-failed', staleMessage(result.current));
+    case 'key-conflict':
+      throw davError('conflict', `Another item in the destination collection (${result.existingName}) has the same UID.`);
+  }
+}
+
+function answerCollection(result: CollectionMoveResult | CollectionCopyResult, done: (created: boolean) => FastifyReply, existed: boolean): FastifyReply {
+  switch (result.kind) {
+    case 'moved':
+    case 'copied':
+      return done(!existed);
+    case 'not-found':
+      throw davError('not-found', 'The source was deleted meanwhile; nothing was changed.');
+    case 'no-parent':
+      throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
+    case 'name-taken':
+      throw davError('precondition-failed', 'The Destination exists and Overwrite is F; nothing was changed.');
+    case 'into-itself':
+      throw davError('forbidden', 'A collection cannot be copied or moved into itself.');
+  }
+}

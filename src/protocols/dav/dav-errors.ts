@@ -1,0 +1,103 @@
+// The one place where a DAV failure becomes a status, a precondition element and a body.
+// Handlers throw `davError(code, message)`; the plugin's error handler (installed in
+// ./dav-plugin.ts) sends it as `<d:error>` with the precondition element named by the
+// code (RFC 4918 §16) and a readable `<hf:message>`. Errors from sign-in and from Fastify
+// itself (body too large, bad Content-Length) arrive as ApiErrors and are sent the same way.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toApiError, type ApiError } from '../../server/errors.ts';
+import { isClientAbort } from '../../server/request-log.ts';
+import { NS } from './xml/xml-element.ts';
+import { el, serializeXml, type XmlOut } from './xml/write-xml.ts';
+
+interface ErrorKind {
+  status: number;
+  /** The precondition or postcondition element the body names, if the standard has one. */
+  condition?: { ns: string; name: string };
+}
+
+export const DAV_ERRORS = {
+  'bad-request': { status: 400 },
+  'invalid-xml': { status: 400 },
+  unauthenticated: { status: 401 },
+  forbidden: { status: 403 },
+  'propfind-finite-depth': { status: 403, condition: { ns: NS.dav, name: 'propfind-finite-depth' } },
+  'cannot-modify-protected-property': { status: 403, condition: { ns: NS.dav, name: 'cannot-modify-protected-property' } },
+  'same-resource': { status: 403 },
+  'valid-resourcetype': { status: 403, condition: { ns: NS.dav, name: 'valid-resourcetype' } },
+  'not-found': { status: 404 },
+  'method-not-allowed': { status: 405 },
+  /** The parent collection is missing, or the resource cannot exist where it was asked for. */
+  conflict: { status: 409 },
+  'precondition-failed': { status: 412 },
+  'too-large': { status: 413 },
+  'unsupported-media-type': { status: 415 },
+  'rate-limited': { status: 429 },
+  internal: { status: 500 },
+  'content-damaged': { status: 500 },
+  'not-implemented': { status: 501 },
+  /** A COPY or MOVE whose Destination is on another server. */
+  'bad-gateway': { status: 502 },
+  'shutting-down': { status: 503 },
+} as const satisfies Record<string, ErrorKind>;
+
+export type DavErrorCode = keyof typeof DAV_ERRORS;
+
+export class DavError extends Error {
+  readonly code: DavErrorCode;
+  readonly headers: Record<string, string>;
+
+  constructor(code: DavErrorCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'DavError';
+    this.code = code;
+    this.headers = headers;
+  }
+
+  get status(): number {
+    return DAV_ERRORS[this.code].status;
+  }
+}
+
+export function davError(code: DavErrorCode, message: string, headers: Record<string, string> = {}): DavError {
+  return new DavError(code, message, headers);
+}
+
+/** The REST API's error codes, seen from DAV: same status, no DAV condition. */
+function fromApiError(error: ApiError): DavError {
+  const code: DavErrorCode = error.code === 'invalid-name' || error.code === 'invalid-json' ? 'bad-request' : error.code === 'conflict' ? 'conflict' : error.code;
+  return new DavError(code, error.message, error.headers);
+}
+
+export function errorBody(error: DavError): string {
+  const kind: ErrorKind = DAV_ERRORS[error.code];
+  const children: XmlOut[] = [];
+  if (kind.condition) children.push(el(kind.condition.ns, kind.condition.name));
+  children.push(el(NS.holdfast, 'message', [error.message]));
+  return serializeXml(el(NS.dav, 'error', children), { declaration: true });
+}
+
+export function sendDavError(reply: FastifyReply, error: DavError): FastifyReply {
+  const body = errorBody(error);
+  return reply
+    .code(error.status)
+    .headers(error.headers)
+    .header('content-type', 'application/xml; charset=utf-8')
+    .send(body);
+}
+
+export function createDavErrorHandler(maxBodyBytes: number) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (error instanceof DavError) return sendDavError(reply, error);
+    const apiError = toApiError(error, maxBodyBytes);
+    if (apiError) {
+      if (apiError.status >= 500) request.log.error({ err: error }, apiError.message);
+      return sendDavError(reply, fromApiError(apiError));
+    }
+    if (isClientAbort(request, error)) return reply;
+    request.log.error({ err: error }, `request failed: ${request.method} ${request.url}`);
+    return sendDavError(
+      reply,
+      davError('internal', `The server failed while answering this request. The server log has the details under request id ${request.id}.`),
+    );
+  };
+}

@@ -1,0 +1,300 @@
+// The properties of DAV resources: the live ones computed from the store (RFC 4918,
+// RFC 5397, CardDAV, CalDAV and the calendarserver.org getctag that macOS needs), the
+// display properties a client may set (kept in the collection's props), and dead
+// properties a client invents, kept verbatim.
+import type { Collection, CollectionKind, CollectionProps } from '../../store/types.ts';
+import { hrefs } from './dav-paths.ts';
+import type { DavContext, DavResource } from './dav-resources.ts';
+import { parseXml } from './xml/parse-xml.ts';
+import { NS } from './xml/xml-element.ts';
+import { dav, el, fromParsed, type XmlOut } from './xml/write-xml.ts';
+
+export interface PropertyName {
+  ns: string;
+  name: string;
+}
+
+/** "{namespace}local", how dead properties are keyed in the store. */
+export function clarkName(property: PropertyName): string {
+  return `{${property.ns}}${property.name}`;
+}
+
+export function parseClarkName(key: string): PropertyName | null {
+  const match = /^\{([^}]*)\}(.+)$/.exec(key);
+  return match ? { ns: match[1] ?? '', name: match[2] ?? '' } : null;
+}
+
+export type DavFlavour = 'addressbook' | 'calendar' | 'plain';
+
+export function flavourOf(kind: CollectionKind): DavFlavour {
+  if (kind === 'contacts') return 'addressbook';
+  if (kind === 'calendar' || kind === 'tasks') return 'calendar';
+  return 'plain';
+}
+
+/** The iCalendar components a calendar of this kind holds. */
+export function componentsOf(kind: CollectionKind): string[] {
+  return kind === 'tasks' ? ['VTODO'] : ['VEVENT'];
+}
+
+type Value = Array<XmlOut | string>;
+
+interface LiveProperty extends PropertyName {
+  appliesTo(resource: DavResource): boolean;
+  /** Part of `allprop` (RFC 4918 §9.1: the properties it defines, and cheap ones). */
+  allprop: boolean;
+  /** The value, or null when the resource has no value for it (reported as 404). */
+  value(resource: DavResource, context: PropertyContext): Promise<Value | null> | Value | null;
+}
+
+export interface PropertyContext extends DavContext {
+  /** The latest change sequence of a collection and its items, computed once per request. */
+  ctag(collection: Collection): Promise<string>;
+}
+
+const anyResource = (): boolean => true;
+const isCollectionLike = (r: DavResource): boolean => r.kind !== 'item';
+const isCollection = (r: DavResource): r is Extract<DavResource, { kind: 'collection' }> => r.kind === 'collection';
+const isFlavour = (flavour: DavFlavour) => (r: DavResource): boolean => r.kind === 'collection' && flavourOf(r.collection.kind) === flavour;
+const ofPrincipal = (r: DavResource): boolean => r.kind === 'principal';
+
+function httpDate(iso: string): string {
+  return new Date(iso).toUTCString();
+}
+
+const principalHref = (context: PropertyContext): Value => [dav('href', [hrefs.principal(context.user.name)])];
+const homeHref = (context: PropertyContext): Value => [dav('href', [hrefs.home(context.user.name)])];
+
+/** The collection property that holds a display property, if it is one of them. */
+export function displayPropOf(property: PropertyName, collection: Pick<Collection, 'kind'>): keyof Omit<CollectionProps, 'extra'> | null {
+  const flavour = flavourOf(collection.kind);
+  if (property.ns === NS.dav && property.name === 'displayname') return 'displayName';
+  if (flavour === 'addressbook' && property.ns === NS.carddav && property.name === 'addressbook-description') return 'description';
+  if (flavour === 'calendar' && property.ns === NS.caldav && property.name === 'calendar-description') return 'description';
+  if (property.ns === NS.apple && property.name === 'calendar-color') return 'color';
+  if (property.ns === NS.apple && property.name === 'calendar-order') return 'order';
+  return null;
+}
+
+const displayProperty = (ns: string, name: string, appliesTo: (r: DavResource) => boolean): LiveProperty => ({
+  ns,
+  name,
+  allprop: true,
+  appliesTo,
+  value(resource) {
+    if (!isCollection(resource)) return null;
+    const key = displayPropOf({ ns, name }, resource.collection);
+    const value = key ? resource.collection.props[key] : undefined;
+    // An empty string is how a removed display property is stored (the store merges props).
+    return value === undefined || value === '' ? null : [String(value)];
+  },
+});
+
+export const LIVE_PROPERTIES: readonly LiveProperty[] = [
+  {
+    ns: NS.dav,
+    name: 'resourcetype',
+    allprop: true,
+    appliesTo: anyResource,
+    value(resource) {
+      if (resource.kind === 'item') return [];
+      const types: Value = [dav('collection')];
+      if (resource.kind === 'principal') types.push(dav('principal'));
+      if (resource.kind === 'collection') {
+        const flavour = flavourOf(resource.collection.kind);
+        if (flavour === 'addressbook') types.push(el(NS.carddav, 'addressbook'));
+        if (flavour === 'calendar') types.push(el(NS.caldav, 'calendar'));
+      }
+      return types;
+    },
+  },
+  {
+    ns: NS.dav,
+    name: 'getetag',
+    allprop: true,
+    appliesTo: (r) => r.kind === 'item',
+    value: (r) => (r.kind === 'item' ? [`"${r.item.head.id}"`] : null),
+  },
+  {
+    ns: NS.dav,
+    name: 'getcontenttype',
+    allprop: true,
+    appliesTo: (r) => r.kind === 'item',
+    value: (r) => (r.kind === 'item' ? [r.item.head.contentType ?? 'application/octet-stream'] : null),
+  },
+  {
+    ns: NS.dav,
+    name: 'getcontentlength',
+    allprop: true,
+    appliesTo: (r) => r.kind === 'item',
+    value: (r) => (r.kind === 'item' ? [String(r.item.head.size)] : null),
+  },
+  {
+    ns: NS.dav,
+    name: 'getlastmodified',
+    allprop: true,
+    appliesTo: (r) => r.kind === 'item' || r.kind === 'collection',
+    value(r) {
+      if (r.kind === 'item') return [httpDate(r.item.head.createdAt)];
+      if (r.kind === 'collection') return [httpDate(r.collection.updatedAt)];
+      return null;
+    },
+  },
+  {
+    ns: NS.dav,
+    name: 'creationdate',
+    allprop: true,
+    appliesTo: isCollection,
+    value: (r) => (r.kind === 'collection' ? [new Date(r.collection.createdAt).toISOString()] : null),
+  },
+  displayProperty(NS.dav, 'displayname', isCollection),
+  {
+    // Not a display property of anything but collections; principals show the user name.
+    ns: NS.dav,
+    name: 'displayname',
+    allprop: true,
+    appliesTo: ofPrincipal,
+    value: (_r, context) => [context.user.name],
+  },
+  displayProperty(NS.carddav, 'addressbook-description', isFlavour('addressbook')),
+  displayProperty(NS.caldav, 'calendar-description', isFlavour('calendar')),
+  displayProperty(NS.apple, 'calendar-color', isCollection),
+  displayProperty(NS.apple, 'calendar-order', isCollection),
+  { ns: NS.dav, name: 'current-user-principal', allprop: false, appliesTo: anyResource, value: (_r, c) => principalHref(c) },
+  { ns: NS.dav, name: 'principal-URL', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => principalHref(c) },
+  { ns: NS.dav, name: 'owner', allprop: false, appliesTo: (r) => r.kind === 'home' || r.kind === 'collection', value: (_r, c) => principalHref(c) },
+  {
+    ns: NS.dav,
+    name: 'supported-report-set',
+    allprop: false,
+    appliesTo: isCollectionLike,
+    // REPORTs are listed here as they are implemented; none is yet.
+    value: () => [],
+  },
+  { ns: NS.carddav, name: 'addressbook-home-set', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => homeHref(c) },
+  { ns: NS.caldav, name: 'calendar-home-set', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => homeHref(c) },
+  {
+    ns: NS.caldav,
+    name: 'calendar-user-address-set',
+    allprop: false,
+    appliesTo: ofPrincipal,
+    value: (_r, c) => [dav('href', [`mailto:${c.user.name}@localhost`]), dav('href', [hrefs.principal(c.user.name)])],
+  },
+  {
+    ns: NS.caldav,
+    name: 'supported-calendar-component-set',
+    allprop: false,
+    appliesTo: isFlavour('calendar'),
+    value: (r) => (r.kind === 'collection' ? componentsOf(r.collection.kind).map((name) => el(NS.caldav, 'comp', [], { name })) : null),
+  },
+  {
+    ns: NS.caldav,
+    name: 'supported-calendar-data',
+    allprop: false,
+    appliesTo: isFlavour('calendar'),
+    value: () => [el(NS.caldav, 'calendar-data', [], { 'content-type': 'text/calendar', version: '2.0' })],
+  },
+  {
+    ns: NS.carddav,
+    name: 'supported-address-data',
+    allprop: false,
+    appliesTo: isFlavour('addressbook'),
+    value: () => [
+      el(NS.carddav, 'address-data-type', [], { 'content-type': 'text/vcard', version: '3.0' }),
+      el(NS.carddav, 'address-data-type', [], { 'content-type': 'text/vcard', version: '4.0' }),
+    ],
+  },
+  {
+    ns: NS.calendarServer,
+    name: 'getctag',
+    allprop: false,
+    appliesTo: isCollection,
+    value: async (r, c) => (r.kind === 'collection' ? [await c.ctag(r.collection)] : null),
+  },
+];
+
+const LIVE_BY_NAME = new Map<string, LiveProperty[]>();
+for (const property of LIVE_PROPERTIES) {
+  const key = clarkName(property);
+  LIVE_BY_NAME.set(key, [...(LIVE_BY_NAME.get(key) ?? []), property]);
+}
+
+/** The live property of this name that applies to the resource, if any. */
+export function liveProperty(property: PropertyName, resource: DavResource): LiveProperty | undefined {
+  return LIVE_BY_NAME.get(clarkName(property))?.find((p) => p.appliesTo(resource));
+}
+
+/** A live property that a client may not set on this resource (RFC 4918 §15: protected). */
+export function isProtected(property: PropertyName, resource: DavResource): boolean {
+  if (resource.kind === 'collection' && displayPropOf(property, resource.collection)) return false;
+  return LIVE_BY_NAME.has(clarkName(property));
+}
+
+/** Dead properties of the resource, by Clark name, as stored XML. */
+export function deadProperties(resource: DavResource): Record<string, string> {
+  if (resource.kind === 'item') return resource.item.props;
+  if (resource.kind !== 'collection') return {};
+  // An empty string marks a removed property: the store merges `extra`, it cannot drop a key.
+  return Object.fromEntries(Object.entries(resource.collection.props.extra ?? {}).filter(([, value]) => value !== ''));
+}
+
+/** A stored dead property back as XML: its value as it was set, children and all. */
+export function deadPropertyXml(property: PropertyName, stored: string): XmlOut {
+  const parsed = parseXml(stored);
+  if (parsed.kind === 'ok' && parsed.root.ns === property.ns && parsed.root.name === property.name) return fromParsed(parsed.root);
+  // Not written by this adapter (another protocol's plain value): show it as text.
+  return el(property.ns, property.name, [stored]);
+}
+
+/** Every property name the resource has, for `propname`; with `allprop`, only those it shows. */
+export function propertyNames(resource: DavResource, which: 'all' | 'allprop'): PropertyName[] {
+  const names: PropertyName[] = [];
+  const seen = new Set<string>();
+  for (const property of LIVE_PROPERTIES) {
+    if (!property.appliesTo(resource) || (which === 'allprop' && !property.allprop)) continue;
+    const key = clarkName(property);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    names.push({ ns: property.ns, name: property.name });
+  }
+  for (const key of Object.keys(deadProperties(resource))) {
+    const name = parseClarkName(key);
+    if (name && !seen.has(key)) names.push(name);
+  }
+  return names;
+}
+
+/** The value of one property of the resource, or null: it has none (404). */
+export async function propertyValue(property: PropertyName, resource: DavResource, context: PropertyContext): Promise<XmlOut | null> {
+  const live = liveProperty(property, resource);
+  if (live) {
+    const value = await live.value(resource, context);
+    return value === null ? null : el(property.ns, property.name, value);
+  }
+  const stored = deadProperties(resource)[clarkName(property)];
+  return stored === undefined ? null : deadPropertyXml(property, stored);
+}
+
+/** A property context for one request: the ctag of each collection is computed once. */
+export function propertyContext(context: DavContext): PropertyContext {
+  const ctags = new Map<number, Promise<string>>();
+  return {
+    ...context,
+    ctag(collection) {
+      let ctag = ctags.get(collection.id);
+      if (!ctag) {
+        ctag = computeCtag(context, collection);
+        ctags.set(collection.id, ctag);
+      }
+      return ctag;
+    },
+  };
+}
+
+// The latest change to the collection or any of its items (a delete is a change too), so
+// macOS, which compares only getctag, sees every change.
+async function computeCtag(context: DavContext, collection: Collection): Promise<string> {
+  const items = (await context.userStore.listItems(collection.path, { includeDeleted: true })) ?? [];
+  const latest = items.reduce((max, item) => Math.max(max, item.head.seq), collection.seq);
+  return `"${latest}"`;
+}
