@@ -109,6 +109,12 @@ void describe('validateVCard: what a PUT to an address book must satisfy', () =>
       assert.match(result.kind === 'invalid' ? result.message : '', /3\.0.*4\.0/);
     });
 
+    it('rejects a vCard 2.1 with quoted-printable soft line breaks as unsupported, not as garbage', () => {
+      const body = card('VERSION:2.1', 'N:Doe;Jane;;;', 'NOTE;ENCODING=QUOTED-PRINTABLE:first line=0D=0A=', 'second line', 'UID:u');
+      const result = validateVCard(body);
+      assert.equal(result.kind === 'invalid' && result.precondition, 'supported-address-data');
+    });
+
     it('rejects a missing VERSION', () => {
       const result = validateVCard(card('FN:A', 'UID:u'));
       assert.equal(result.kind, 'invalid');

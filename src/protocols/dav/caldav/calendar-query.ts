@@ -8,7 +8,7 @@ import { parseComponents } from '../carddav/parse-content.ts';
 import { parseTextMatch, textMatches, type TextMatch } from '../carddav/text-match.ts';
 import { NS, type XmlElement } from '../xml/xml-element.ts';
 import { epochMs, tzidOf, timeProperty, type ZoneOptions } from './epoch-time.ts';
-import { expandInstances, recurrenceSets, type Instance, type RecurrenceSet } from './occurrences.ts';
+import { expandInstances, recurrenceSets, type Expansion, type Instance, type RecurrenceSet } from './occurrences.ts';
 import { overlaps, parseTimeRange, type TimeRange } from './time-range.ts';
 
 export interface CalendarParamFilter {
@@ -165,6 +165,8 @@ export function parseCalendarFilter(filter: XmlElement): CalendarFilterParse {
 interface Context {
   sets: RecurrenceSet[];
   options: ZoneOptions;
+  /** Expansions already made, by set and window: a master and its overrides share one. */
+  expansions: Map<RecurrenceSet, Map<string, Expansion>>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -173,7 +175,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 function instancesOf(component: ICAL.Component, context: Context, window: TimeRange): { instances: Instance[]; exhausted: boolean } {
   const set = context.sets.find((candidate) => candidate.master === component || candidate.overrides.includes(component));
   if (!set) return { instances: [], exhausted: false };
-  const expansion = expandInstances(set, window, context.options);
+  let bySet = context.expansions.get(set);
+  if (!bySet) context.expansions.set(set, (bySet = new Map<string, Expansion>()));
+  const key = `${window.start}/${window.end}`;
+  let expansion = bySet.get(key);
+  if (!expansion) bySet.set(key, (expansion = expandInstances(set, window, context.options)));
   return { instances: expansion.instances.filter((instance) => instance.component === component), exhausted: expansion.exhausted };
 }
 
@@ -348,7 +354,7 @@ export function matchesCalendarFilter(filter: CalendarFilter, icsText: string, o
   const calendar = parsed.components.find((component) => component.name === 'vcalendar');
   if (!calendar) return false;
   if (filter.root.isNotDefined) return false;
-  const context: Context = { sets: recurrenceSets(calendar), options };
+  const context: Context = { sets: recurrenceSets(calendar), options, expansions: new Map() };
   try {
     return componentMatches(filter.root, calendar, undefined, context);
   } catch {

@@ -17,6 +17,8 @@ export interface ZoneOptions {
   floatingTimeZone?: string;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 const formatters = new Map<string, Intl.DateTimeFormat | null>();
 
 function formatterFor(zone: string): Intl.DateTimeFormat | null {
@@ -59,14 +61,18 @@ function offsetAt(instant: number, formatter: Intl.DateTimeFormat): number {
 
 /**
  * The instant at which a zone's wall clock shows the given time (given as if it were UTC).
- * Two passes settle times near a transition; a wall time skipped by a spring-forward lands
- * after the gap, as RFC 5545 §3.3.5 asks.
+ * RFC 5545 §3.3.5 settles the two awkward cases: a wall time that occurs twice (the hour
+ * repeated when clocks go back) means the first of them, and one that never occurs (the
+ * hour skipped when clocks go forward) is read with the offset from before the gap.
  */
 function wallClockToEpoch(wall: number, zone: string): number {
   const formatter = formatterFor(zone);
   if (!formatter) return wall;
-  const first = wall - offsetAt(wall, formatter);
-  return wall - offsetAt(first, formatter);
+  // Transitions are months apart, so the offsets a day either side are the candidates.
+  const before = wall - offsetAt(wall - DAY_MS, formatter);
+  const after = wall - offsetAt(wall + DAY_MS, formatter);
+  const valid = [before, after].filter((instant) => instant + offsetAt(instant, formatter) === wall);
+  return valid.length > 0 ? Math.min(...valid) : before;
 }
 
 function isFloating(time: ICAL.Time): boolean {

@@ -25,6 +25,14 @@ function invalid(message: string): VCardValidation {
   return { kind: 'invalid', precondition: 'valid-address-data', message };
 }
 
+function unsupportedVersion(version: string): VCardValidation {
+  return {
+    kind: 'invalid',
+    precondition: 'supported-address-data',
+    message: `vCard VERSION "${version}" is not supported; send vCard 3.0 (RFC 2426) or 4.0 (RFC 6350).`,
+  };
+}
+
 function textValue(card: ICAL.Component, name: string): string | undefined {
   const property = card.getFirstProperty(name);
   if (!property) return undefined;
@@ -49,7 +57,12 @@ export function validateVCard(body: Buffer | string, options: VCardValidationOpt
   const decoded = decodeUtf8(body);
   if (decoded.kind === 'invalid') return invalid(decoded.message);
   const parsed = parseComponents(decoded.text);
-  if (parsed.kind === 'invalid') return invalid(`the vCard cannot be parsed: ${parsed.message}`);
+  if (parsed.kind === 'invalid') {
+    // vCard 2.1 (old Android and Nokia exports) uses quoted-printable soft line breaks that
+    // do not parse as 3.0/4.0 content lines; say which versions are accepted instead.
+    if (/^VERSION:\s*2\.1\s*$/im.test(decoded.text)) return unsupportedVersion('2.1');
+    return invalid(`the vCard cannot be parsed: ${parsed.message}`);
+  }
   const { components } = parsed;
   if (components.length !== 1) {
     return invalid(
@@ -67,13 +80,7 @@ export function validateVCard(body: Buffer | string, options: VCardValidationOpt
     return invalid(`the vCard has ${versions.length} VERSION properties; it needs exactly one (3.0 or 4.0).`);
   }
   const version = textValue(card, 'version')?.trim();
-  if (version !== '3.0' && version !== '4.0') {
-    return {
-      kind: 'invalid',
-      precondition: 'supported-address-data',
-      message: `vCard VERSION "${version ?? ''}" is not supported; send vCard 3.0 (RFC 2426) or 4.0 (RFC 6350).`,
-    };
-  }
+  if (version !== '3.0' && version !== '4.0') return unsupportedVersion(version ?? '');
 
   const uid = textValue(card, 'uid')?.trim();
   if (!uid) {

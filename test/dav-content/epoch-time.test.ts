@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import ICAL from 'ical.js';
+import { epochMs } from '../../src/protocols/dav/caldav/epoch-time.ts';
+
+/** A floating ical.js time, as ical.js gives for a TZID it could not resolve. */
+const wall = (text: string) => ICAL.Time.fromDateTimeString(text);
+
+void describe('epochMs: iCalendar times as UTC instants', () => {
+  it('a UTC time is itself', () => {
+    assert.equal(epochMs(ICAL.Time.fromDateTimeString('2024-07-01T10:00:00Z'), undefined), Date.UTC(2024, 6, 1, 10));
+  });
+
+  it('a TZID without VTIMEZONE is read with the runtime\'s IANA rules, winter and summer', () => {
+    assert.equal(epochMs(wall('2024-01-15T10:00:00'), 'Europe/Berlin'), Date.UTC(2024, 0, 15, 9));
+    assert.equal(epochMs(wall('2024-07-15T10:00:00'), 'Europe/Berlin'), Date.UTC(2024, 6, 15, 8));
+  });
+
+  it('a wall time skipped by spring-forward is read with the offset from before the gap (RFC 5545 §3.3.5)', () => {
+    // 02:30 on 31 March 2024 does not exist in Berlin; read as +01:00 it is 01:30 UTC (03:30 CEST).
+    assert.equal(epochMs(wall('2024-03-31T02:30:00'), 'Europe/Berlin'), Date.UTC(2024, 2, 31, 1, 30));
+  });
+
+  it('a wall time repeated by fall-back means its first occurrence (RFC 5545 §3.3.5)', () => {
+    // 02:30 on 27 October 2024 happens twice in Berlin: first at +02:00 (00:30 UTC).
+    assert.equal(epochMs(wall('2024-10-27T02:30:00'), 'Europe/Berlin'), Date.UTC(2024, 9, 27, 0, 30));
+  });
+
+  it('a TZID the runtime does not know falls back to the floating zone, then to UTC', () => {
+    assert.equal(epochMs(wall('2024-01-15T10:00:00'), 'W. Europe Standard Time'), Date.UTC(2024, 0, 15, 10));
+    assert.equal(epochMs(wall('2024-01-15T10:00:00'), 'Nowhere/Special', { floatingTimeZone: 'America/New_York' }), Date.UTC(2024, 0, 15, 15));
+  });
+
+  it('a floating time is read in the calendar time zone when given', () => {
+    assert.equal(epochMs(wall('2024-01-15T10:00:00'), undefined, { floatingTimeZone: 'Asia/Tokyo' }), Date.UTC(2024, 0, 15, 1));
+    assert.equal(epochMs(wall('2024-01-15T10:00:00'), undefined), Date.UTC(2024, 0, 15, 10));
+  });
+});
