@@ -127,10 +127,11 @@ async function restoreRevision(io: CliIo, data: UserData, address: ItemAddress, 
   }
 
   // Against the head just listed: if a phone writes in between, its write is not buried.
-  // A deleted item matches no revision (as for If-Match); it must still be deleted instead.
+  // Guarded by the head just read (a tombstone, if the item is deleted): a write that lands
+  // in between is never overwritten unseen.
   const result = await data.user.restoreRevision(address.collection, address.name, source.id, {
     author: CLI_AUTHOR,
-    precondition: head.deleted ? { kind: 'must-not-exist' } : { kind: 'match', revisionId: head.id },
+    precondition: { kind: 'match', revisionId: head.id },
   });
   switch (result.kind) {
     case 'restored': {

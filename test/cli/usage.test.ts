@@ -7,7 +7,7 @@ import { runCli } from '../../src/cli/main.ts';
 import { fakeIo } from './fake-io.ts';
 import { holdfast } from './holdfast-process.ts';
 
-const COMMANDS = ['user', 'app-password', 'token', 'status'];
+const COMMANDS = ['user', 'app-password', 'token', 'status', 'trash', 'history'];
 
 describe('holdfast usage', () => {
   for (const args of [[], ['help'], ['--help'], ['-h']]) {

@@ -190,6 +190,26 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       );
     });
 
+    it('restores under a precondition that names the current head, even when it is a tombstone', async () => {
+      const user = await newUser();
+      const v1 = await put(user, 'q.vcf', vcard('q', 'v1'));
+      assert.ok(v1.kind === 'written');
+      const deleted = await user.deleteItem('book', 'q.vcf', { author: 't' });
+      assert.ok(deleted.kind === 'deleted');
+      const stale = await user.undelete('book', 'q.vcf', { author: 't', precondition: { kind: 'match', revisionId: v1.revision.id } });
+      assert.equal(stale.kind, 'precondition-failed', 'the head moved on to the tombstone');
+      assert.equal((await user.getItem('book', 'q.vcf'))?.deleted, true, 'a refused undelete changes nothing');
+      const fromTrash = await user.restoreRevision('book', 'q.vcf', v1.revision.id, {
+        author: 't',
+        precondition: { kind: 'match', revisionId: deleted.tombstone.id },
+      });
+      assert.equal(fromTrash.kind, 'restored', 'restoring an old revision of a deleted item, guarded by its tombstone');
+      const again = await user.deleteItem('book', 'q.vcf', { author: 't' });
+      assert.ok(again.kind === 'deleted');
+      const guarded = await user.undelete('book', 'q.vcf', { author: 't', precondition: { kind: 'match', revisionId: again.tombstone.id } });
+      assert.equal(guarded.kind, 'restored');
+    });
+
     it('recreating a deleted item continues its history instead of losing it', async () => {
       const user = await newUser();
       await put(user, 'e.vcf', vcard('e', 'v1'));

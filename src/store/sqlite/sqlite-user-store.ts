@@ -22,7 +22,7 @@ import type { ItemRow, RevisionRow } from './rows.ts';
 import { collectionMethods } from './sqlite-collections.ts';
 import { transferItem } from './sqlite-item-transfer.ts';
 import { StoredContentError } from './stored-content-error.ts';
-import { assertValidPath, checkPrecondition, newRevisionId, userQueries } from './user-queries.ts';
+import { assertValidPath, checkHeadPrecondition, checkPrecondition, newRevisionId, userQueries } from './user-queries.ts';
 
 const ITEM = `SELECT ${ITEM_COLUMNS} FROM items i JOIN revisions r ON r.id = i.head_revision_id WHERE i.collection_id = ? AND i.name = ?`;
 
@@ -190,7 +190,7 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
         const source = q.userRevision(revisionId);
         if (!head || !source || source.item_id !== head.itemId) return { kind: 'not-found' };
         if (source.deleted === 1) return { kind: 'is-tombstone' };
-        const failed = checkPrecondition(options.precondition, head);
+        const failed = checkHeadPrecondition(options.precondition, head);
         if (failed) return { kind: 'precondition-failed', current: failed.current };
         const holder = q.keyHolder(collection.id, source.unique_key, [name]);
         if (holder !== null) return { kind: 'key-conflict', existingName: holder };
@@ -220,6 +220,8 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
         const head = q.itemHead(collection.id, name);
         if (!head) return { kind: 'not-found' };
         if (!head.deleted) return { kind: 'not-deleted', current: head };
+        const failed = checkHeadPrecondition(options.precondition, head);
+        if (failed) return { kind: 'precondition-failed', current: failed.current };
         // A tombstone's parent is the last live revision: deleting needs a live item.
         const source = head.parentId === null ? null : q.userRevision(head.parentId);
         if (!source) return { kind: 'not-found' };

@@ -41,6 +41,14 @@ export function checkPrecondition(precondition: Precondition | undefined, head: 
   }
 }
 
+/** For restores, which act on deleted items too: `match` names the current head, whether
+ * it is live or a tombstone. Null if the precondition holds. */
+export function checkHeadPrecondition(precondition: Precondition | undefined, head: Revision): { current: Revision | null } | null {
+  if (precondition?.kind === 'match' && precondition.revisionId !== head.id) return { current: head.deleted ? null : head };
+  if (precondition?.kind === 'must-not-exist' && !head.deleted) return { current: head };
+  return null;
+}
+
 export function newRevisionId(clientMade: string | undefined): string {
   return clientMade ?? randomUUID();
 }
