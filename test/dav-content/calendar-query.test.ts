@@ -12,6 +12,7 @@ const apple = fixture('apple-event-with-vtimezone.ics');
 const outlook = fixture('outlook-all-day.ics');
 const todo = fixture('evolution-todo.ics');
 const memo = fixture('evolution-memo.ics');
+const reminder = fixture('ios-reminder.ics');
 
 function compile(filter: XmlElement): CalendarFilter {
   const result = parseCalendarFilter(filter);
@@ -253,6 +254,14 @@ void describe('calendar-query filters (RFC 4791 §9.7)', () => {
       assert.equal(matches(query('VTODO', range('20240101T000000Z', '20240102T000000Z')), todo), false);
     });
 
+    it('DTSTART equal to DUE, in a VTIMEZONE (iOS Reminders): matches ranges that touch the instant', () => {
+      // 09:00 Berlin on 16 January is 08:00 UTC.
+      assert.equal(matches(query('VTODO', range('20240116T070000Z', '20240116T080000Z')), reminder), true);
+      assert.equal(matches(query('VTODO', range('20240116T080000Z', '20240116T090000Z')), reminder), true);
+      assert.equal(matches(query('VTODO', range('20240116T080001Z', '20240116T090000Z')), reminder), false);
+      assert.equal(matches(query('VTODO', range('20240116T060000Z', '20240116T075959Z')), reminder), false);
+    });
+
     it('DTSTART and DURATION', () => {
       const task = todoWith('DTSTART:20240301T100000Z', 'DURATION:PT2H');
       assert.equal(matches(query('VTODO', range('20240301T110000Z', '20240301T113000Z')), task), true);
@@ -315,6 +324,12 @@ void describe('calendar-query filters (RFC 4791 §9.7)', () => {
       const alarmAt = (start: string, end: string) => query('VEVENT', cal('comp-filter', { name: 'VALARM' }, [range(start, end)]));
       assert.equal(matches(alarmAt('20240406T072500Z', '20240406T073500Z'), apple), true);
       assert.equal(matches(alarmAt('20240406T082500Z', '20240406T083500Z'), apple), false);
+    });
+
+    it('an absolute trigger of a task fires once, at its UTC time (iOS Reminders)', () => {
+      const alarmAt = (start: string, end: string) => query('VTODO', cal('comp-filter', { name: 'VALARM' }, [range(start, end)]));
+      assert.equal(matches(alarmAt('20240116T080000Z', '20240116T080100Z'), reminder), true);
+      assert.equal(matches(alarmAt('20240116T090000Z', '20240116T100000Z'), reminder), false);
     });
 
     it('an absolute trigger and RELATED=END', () => {

@@ -33,6 +33,7 @@ void describe('validateICalendar: what a PUT to a calendar must satisfy (RFC 479
       ],
       ['evolution-todo.ics', '20240112T101500Z-48213-1000-1-7@workstation', 'VTODO'],
       ['evolution-memo.ics', '20240112T111500Z-48213-1000-1-9@workstation', 'VJOURNAL'],
+      ['ios-reminder.ics', '4B8F2A1C-7D3E-4F5A-9B6C-1D2E3F4A5B6C', 'VTODO'],
     ];
     for (const [file, uid, component] of cases) {
       it(`accepts ${file} and reports its UID and component`, () => {
@@ -91,6 +92,10 @@ void describe('validateICalendar: what a PUT to a calendar must satisfy (RFC 479
     it('refuses a VTODO in a calendar that holds events only', () => {
       const result = validateICalendar(fixture('evolution-todo.ics'), { allowedComponents: ['VEVENT'] });
       expectInvalid(result, 'supported-calendar-component', /accepts VEVENT, not VTODO/);
+    });
+
+    it('accepts an iOS reminder in a task list that holds VTODO only', () => {
+      assert.equal(validateICalendar(fixture('ios-reminder.ics'), { allowedComponents: ['VTODO'] }).kind, 'valid');
     });
 
     it('refuses a VFREEBUSY, which no calendar stores', () => {

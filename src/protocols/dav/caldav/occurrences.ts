@@ -4,7 +4,7 @@
 // because ical.js's RecurExpansion skips DTSTART when only RDATEs are present and can miss
 // an EXDATE that follows one not on an occurrence.
 //
-// Expansion is bounded twice: it stops at the first occurrence at or after the window's
+// Expansion is bounded twice: it stops at the first occurrence after the window's
 // end (occurrences come in order), and it examines at most MAX_INSTANCES_EXAMINED
 // occurrences (ical.js takes some 10–30 µs per occurrence, so the cap costs well under a
 // second). Simple rules (DAILY, or WEEKLY by weekday, without COUNT) skip ahead to just
@@ -265,15 +265,17 @@ function* occurrencesOf(
 }
 
 /**
- * The instances of a recurrence set that could touch `window`: those starting before its
- * end whose latest time is not before its start. Callers apply the exact overlap rules.
+ * The instances of a recurrence set that could touch `window`: those starting no later
+ * than its end whose latest time is not before its start. Callers apply the exact overlap
+ * rules.
  */
 export function expandInstances(set: RecurrenceSet, window: TimeRange, options: ZoneOptions = {}): Expansion {
   const instances: Instance[] = [];
   const keep = (instance: Instance) => {
     // An instance without DTSTART has no place in time to filter by; the overlap rules
     // (RFC 4791 §9.9's VTODO table) judge it by DUE, COMPLETED and CREATED.
-    if (instance.start === undefined || (instance.start < window.end && latestOf(instance) >= window.start)) instances.push(instance);
+    // Bounds are inclusive on both sides because the VTODO table compares `end >= DUE`.
+    if (instance.start === undefined || (instance.start <= window.end && latestOf(instance) >= window.start)) instances.push(instance);
   };
   const overridden = new Map<number, ICAL.Component>();
   for (const override of set.overrides) {
@@ -292,7 +294,7 @@ export function expandInstances(set: RecurrenceSet, window: TimeRange, options: 
   let examined = 0;
   const skipBefore = window.start - reachAfterStart(master, dtstart.ms, options);
   for (const occurrence of occurrencesOf(master, dtstart.time, dtstart.tzid, skipBefore, options)) {
-    if (occurrence.ms >= window.end) return { instances, exhausted: false };
+    if (occurrence.ms > window.end) return { instances, exhausted: false };
     if (++examined > MAX_INSTANCES_EXAMINED) return { instances, exhausted: true };
     if (overridden.has(occurrence.ms)) continue;
     keep(instanceAt(master, occurrence.time, occurrence.ms, options));
