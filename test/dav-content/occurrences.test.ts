@@ -67,6 +67,12 @@ void describe('recurrence expansion', () => {
     assert.equal(expandInstances(set, { start: -Infinity, end: Infinity }).instances.length, 3);
   });
 
+  it('an EXDATE still applies after EXDATEs that match no occurrence (ical.js RecurExpansion misses it)', () => {
+    const set = setOf('DTSTART:20240101T100000Z', 'RRULE:FREQ=DAILY;COUNT=4', 'EXDATE:20240101T120000Z,20240102T050000Z,20240103T100000Z');
+    const starts = expandInstances(set, { start: -Infinity, end: Infinity }).instances.map((instance) => instance.start);
+    assert.deepEqual(starts, [Date.UTC(2024, 0, 1, 10), Date.UTC(2024, 0, 2, 10), Date.UTC(2024, 0, 4, 10)]);
+  });
+
   it('a DATE EXDATE removes the instance on that day', () => {
     const set = setOf('DTSTART;VALUE=DATE:20240301', 'RRULE:FREQ=DAILY;COUNT=3', 'EXDATE;VALUE=DATE:20240302');
     const starts = expandInstances(set, { start: -Infinity, end: Infinity }).instances.map((instance) => instance.start);

@@ -204,15 +204,11 @@ function todoOverlaps(range: TimeRange, instance: Instance, context: Context): b
 }
 
 function instanceOverlaps(range: TimeRange, instance: Instance, context: Context): boolean {
-  switch (instance.component.name) {
-    case 'vtodo':
-      return todoOverlaps(range, instance, context);
-    case 'vjournal':
-      // A VJOURNAL without DTSTART overlaps no range (RFC 4791 §9.9).
-      return instance.start !== undefined && overlaps(range, instance.start, instance.end ?? instance.start);
-    default:
-      return instance.start !== undefined && overlaps(range, instance.start, instance.end ?? instance.start);
-  }
+  if (instance.component.name === 'vtodo') return todoOverlaps(range, instance, context);
+  // VEVENT and VJOURNAL: the instance's span, or its instant when it has no length (a
+  // VJOURNAL without DTSTART overlaps no range, RFC 4791 §9.9). A VEVENT whose DTEND equals
+  // its DTSTART is an instant too, so it is found by a range that starts at it.
+  return instance.start !== undefined && overlaps(range, instance.start, instance.end ?? instance.start);
 }
 
 /** VFREEBUSY overlaps through its DTSTART/DTEND or any FREEBUSY period. */
