@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import ICAL from 'ical.js';
-import { epochMs } from '../../src/protocols/dav/caldav/epoch-time.ts';
+import { epochMs, zoneOfCalendarTimezone } from '../../src/protocols/dav/caldav/epoch-time.ts';
+import { fixture } from './fixtures.ts';
 
 /** A floating ical.js time, as ical.js gives for a TZID it could not resolve. */
 const wall = (text: string) => ICAL.Time.fromDateTimeString(text);
@@ -34,5 +35,14 @@ void describe('epochMs: iCalendar times as UTC instants', () => {
   it('a floating time is read in the calendar time zone when given', () => {
     assert.equal(epochMs(wall('2024-01-15T10:00:00'), undefined, { floatingTimeZone: 'Asia/Tokyo' }), Date.UTC(2024, 0, 15, 1));
     assert.equal(epochMs(wall('2024-01-15T10:00:00'), undefined), Date.UTC(2024, 0, 15, 10));
+  });
+
+  it('the calendar-timezone property names the floating zone by its TZID or X-LIC-LOCATION', () => {
+    const appleZone = fixture('apple-event-with-vtimezone.ics').replace(/BEGIN:VEVENT[\s\S]*END:VEVENT\r\n/, '');
+    assert.equal(zoneOfCalendarTimezone(appleZone), 'Europe/Berlin');
+    const licLocation = appleZone.replace('TZID:Europe/Berlin', 'TZID:/mozilla.org/20070129_1/Europe/Berlin').replace('BEGIN:DAYLIGHT', 'X-LIC-LOCATION:Europe/Berlin\r\nBEGIN:DAYLIGHT');
+    assert.equal(zoneOfCalendarTimezone(licLocation), 'Europe/Berlin');
+    assert.equal(zoneOfCalendarTimezone(fixture('outlook-all-day.ics')), undefined);
+    assert.equal(zoneOfCalendarTimezone('not a calendar'), undefined);
   });
 });

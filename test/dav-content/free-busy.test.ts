@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import ICAL from 'ical.js';
-import { freeBusy } from '../../src/protocols/dav/caldav/free-busy.ts';
+import { freeBusy, parseFreeBusyRange } from '../../src/protocols/dav/caldav/free-busy.ts';
 import { validateICalendar } from '../../src/protocols/dav/caldav/icalendar.ts';
 import { parseUtcDateTime } from '../../src/protocols/dav/caldav/time-range.ts';
 import { crlf, fixture } from './fixtures.ts';
+import { cal } from './xml-builder.ts';
 
 const now = new Date(Date.UTC(2024, 0, 1));
 function utc(text: string): Date {
@@ -135,5 +136,16 @@ void describe('freeBusy: the VFREEBUSY of a free-busy-query (RFC 4791 §7.10)', 
     const lines = busyLines(freeBusy([daily], { start: utc('20240101T000000Z'), end: utc('20250101T000000Z') }, { now }));
     assert.equal(lines.length, 366);
     assert.ok(performance.now() - started < 3000);
+  });
+
+  it('the REPORT\'s time-range must have both start and end', () => {
+    assert.deepEqual(parseFreeBusyRange(cal('time-range', { start: '20240101T000000Z', end: '20240108T000000Z' })), {
+      kind: 'ok',
+      range: { start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2024, 0, 8)) },
+    });
+    const open = parseFreeBusyRange(cal('time-range', { start: '20240101T000000Z' }));
+    assert.match(open.kind === 'invalid' ? open.message : '', /both start and end/);
+    const malformed = parseFreeBusyRange(cal('time-range', { start: '2024-01-01', end: '20240108T000000Z' }));
+    assert.match(malformed.kind === 'invalid' ? malformed.message : '', /YYYYMMDDTHHMMSSZ/);
   });
 });

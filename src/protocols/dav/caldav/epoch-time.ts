@@ -112,3 +112,25 @@ export function timeProperty(
   const tzid = tzidOf(property);
   return { time: value, ms: epochMs(value, tzid, options), tzid };
 }
+
+/**
+ * The IANA zone named by a CALDAV:calendar-timezone value (a VCALENDAR holding one
+ * VTIMEZONE), for use as `floatingTimeZone`: its TZID when the runtime knows it (Apple,
+ * Thunderbird and DAVx5 send IANA TZIDs), else its X-LIC-LOCATION (Google and older
+ * Lightning), else undefined, and floating times stay UTC.
+ */
+export function zoneOfCalendarTimezone(vtimezoneText: string): string | undefined {
+  let calendar: ICAL.Component;
+  try {
+    calendar = new ICAL.Component(ICAL.parse(vtimezoneText) as unknown[]);
+  } catch {
+    return undefined;
+  }
+  const zone = calendar.name === 'vtimezone' ? calendar : calendar.getFirstSubcomponent('vtimezone');
+  if (!zone) return undefined;
+  for (const name of ['tzid', 'x-lic-location']) {
+    const value: unknown = zone.getFirstPropertyValue(name);
+    if (typeof value === 'string' && isKnownZone(value.trim())) return value.trim();
+  }
+  return undefined;
+}

@@ -14,7 +14,8 @@ import ICAL from 'ical.js';
 import { parseComponents } from '../carddav/parse-content.ts';
 import { epochMs, type ZoneOptions } from './epoch-time.ts';
 import { expandInstances, recurrenceSets } from './occurrences.ts';
-import type { TimeRange } from './time-range.ts';
+import type { XmlElement } from '../xml/xml-element.ts';
+import { parseTimeRange, type TimeRange } from './time-range.ts';
 
 export interface FreeBusyOptions extends ZoneOptions {
   /** The DTSTAMP to write; the current time when absent. */
@@ -101,6 +102,20 @@ function collect(calendar: ICAL.Component, range: TimeRange, options: ZoneOption
       }
     }
   }
+}
+
+/**
+ * Reads the time-range of a free-busy-query REPORT (RFC 4791 §7.10), which must bound the
+ * answer on both sides.
+ */
+export function parseFreeBusyRange(timeRange: XmlElement): { kind: 'ok'; range: { start: Date; end: Date } } | { kind: 'invalid'; message: string } {
+  const parsed = parseTimeRange(timeRange);
+  if (parsed.kind === 'invalid') return parsed;
+  const { start, end } = parsed.range;
+  if (!Number.isFinite(start) || !Number.isFinite(end)) {
+    return { kind: 'invalid', message: 'a free-busy-query time-range needs both start and end, so the answer has bounds.' };
+  }
+  return { kind: 'ok', range: { start: new Date(start), end: new Date(end) } };
 }
 
 /**
