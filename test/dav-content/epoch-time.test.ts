@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import ICAL from 'ical.js';
-import { epochMs, zoneOfCalendarTimezone } from '../../src/protocols/dav/caldav/epoch-time.ts';
+import { parseComponents } from '../../src/protocols/dav/carddav/parse-content.ts';
+import { epochMs, timeProperty, zoneOfCalendarTimezone } from '../../src/protocols/dav/caldav/epoch-time.ts';
 import { fixture } from './fixtures.ts';
 
 /** A floating ical.js time, as ical.js gives for a TZID it could not resolve. */
@@ -44,5 +45,27 @@ void describe('epochMs: iCalendar times as UTC instants', () => {
     assert.equal(zoneOfCalendarTimezone(licLocation), 'Europe/Berlin');
     assert.equal(zoneOfCalendarTimezone(fixture('outlook-all-day.ics')), undefined);
     assert.equal(zoneOfCalendarTimezone('not a calendar'), undefined);
+  });
+
+  void describe('times bound to a VTIMEZONE (Apple, Europe/Berlin) follow the same rules as IANA zones', () => {
+    /** DTSTART of the Apple fixture moved to `local`, as a UTC ISO string. */
+    const instantOf = (local: string) => {
+      const parsed = parseComponents(fixture('apple-event-with-vtimezone.ics').replace('DTSTART;TZID=Europe/Berlin:20240323T100000', `DTSTART;TZID=Europe/Berlin:${local}`));
+      assert.equal(parsed.kind, 'ok');
+      const event = parsed.kind === 'ok' ? parsed.components[0]!.getFirstSubcomponent('vevent')! : (undefined as never);
+      return new Date(timeProperty(event, 'dtstart', {})!.ms).toISOString();
+    };
+
+    it('either side of spring-forward, and inside the skipped hour (read with the offset from before it)', () => {
+      assert.equal(instantOf('20240331T013000'), '2024-03-31T00:30:00.000Z');
+      assert.equal(instantOf('20240331T023000'), '2024-03-31T01:30:00.000Z');
+      assert.equal(instantOf('20240331T033000'), '2024-03-31T01:30:00.000Z');
+    });
+
+    it('either side of fall-back, and inside the repeated hour (its first occurrence)', () => {
+      assert.equal(instantOf('20241027T013000'), '2024-10-26T23:30:00.000Z');
+      assert.equal(instantOf('20241027T023000'), '2024-10-27T00:30:00.000Z');
+      assert.equal(instantOf('20241027T033000'), '2024-10-27T02:30:00.000Z');
+    });
   });
 });

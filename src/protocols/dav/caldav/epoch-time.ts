@@ -75,6 +75,54 @@ function wallClockToEpoch(wall: number, zone: string): number {
   return valid.length > 0 ? Math.min(...valid) : before;
 }
 
+/** A transition of an ical.js Timezone: its instant as UTC fields and the offset after it (s). */
+interface ZoneChange {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  utcOffset: number;
+}
+
+/**
+ * The offset (ms) a VTIMEZONE gives at an instant. ical.js answers only for wall times, and
+ * its convertToZone is off by the shift near a transition, so this reads the transitions
+ * ical.js expanded (typed any[] in its declarations; stored in UTC, in order).
+ */
+function offsetAtInstant(zone: ICAL.Timezone, instant: number): number {
+  zone._ensureCoverage(new Date(instant).getUTCFullYear() + 1);
+  const changes = zone.changes as ZoneChange[];
+  let offset = 0;
+  for (const change of changes) {
+    if (Date.UTC(change.year, change.month - 1, change.day, change.hour, change.minute, change.second) > instant) break;
+    offset = change.utcOffset * 1000;
+  }
+  return offset;
+}
+
+/**
+ * The instant of a time bound to a VTIMEZONE (or UTC). ical.js resolves a wall time that
+ * occurs twice to the second occurrence and one in a spring-forward gap with the offset
+ * from after it; RFC 5545 §3.3.5 asks for the first occurrence and the offset from before
+ * the gap, as for IANA zones above, so the two candidates are settled the same way here.
+ */
+function zonedToEpoch(time: ICAL.Time, wall: number): number {
+  const zone = time.zone;
+  if (zone === ICAL.Timezone.utcTimezone || time.isDate) return time.toUnixTime() * 1000;
+  const offsetAround = (days: number) => {
+    const shifted = time.clone();
+    shifted.adjust(days, 0, 0, 0);
+    return zone.utcOffset(shifted) * 1000;
+  };
+  const before = wall - offsetAround(-1);
+  const after = wall - offsetAround(1);
+  if (before === after) return time.toUnixTime() * 1000;
+  const valid = [before, after].filter((instant) => instant + offsetAtInstant(zone, instant) === wall);
+  return valid.length > 0 ? Math.min(...valid) : before;
+}
+
 function isFloating(time: ICAL.Time): boolean {
   // ical.js gives floating times, and times whose TZID it could not resolve, its
   // "floating" local zone.
@@ -86,8 +134,8 @@ function isFloating(time: ICAL.Time): boolean {
  * written with, used when ical.js could not resolve it from a VTIMEZONE.
  */
 export function epochMs(time: ICAL.Time, tzid: string | undefined, options: ZoneOptions = {}): number {
-  if (!isFloating(time)) return time.toUnixTime() * 1000;
   const wall = Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
+  if (!isFloating(time)) return zonedToEpoch(time, wall);
   if (tzid && isKnownZone(tzid)) return wallClockToEpoch(wall, tzid);
   if (options.floatingTimeZone && isKnownZone(options.floatingTimeZone)) return wallClockToEpoch(wall, options.floatingTimeZone);
   return wall;
