@@ -133,6 +133,20 @@ void describe('addressbook-query filters (RFC 6352 §10.5)', () => {
     assert.deepEqual(matching(card('filter', { test: 'allof' }, both)), ['davx5']);
   });
 
+  it('an empty property is defined but holds no text (Evolution writes NOTE: and CATEGORIES: empty)', () => {
+    const evolution = fixture('evolution-contact.vcf');
+    assert.equal(matchesAddressbookFilter(parsed(card('filter', {}, [propFilter('NOTE')])), evolution), true);
+    assert.equal(matchesAddressbookFilter(parsed(card('filter', {}, [propFilter('NOTE', [card('is-not-defined')])])), evolution), false);
+    assert.equal(matchesAddressbookFilter(parsed(card('filter', {}, [propFilter('NOTE', [textMatch('a')])])), evolution), false);
+  });
+
+  it('a vCard 4.0 PREF parameter can be filtered on (Thunderbird)', () => {
+    const preferred = card('filter', {}, [propFilter('EMAIL', [textMatch('ada@', { 'match-type': 'starts-with' }), card('param-filter', { name: 'PREF' }, [textMatch('1', { 'match-type': 'equals' })])], { test: 'allof' })]);
+    assert.equal(matchesAddressbookFilter(parsed(preferred), fixture('thunderbird-contact-v4.vcf')), true);
+    const secondary = card('filter', {}, [propFilter('EMAIL', [textMatch('countess'), card('param-filter', { name: 'PREF' }, [textMatch('1')])], { test: 'allof' })]);
+    assert.equal(matchesAddressbookFilter(parsed(secondary), fixture('thunderbird-contact-v4.vcf')), false);
+  });
+
   it('an unparseable stored card matches nothing rather than throwing', () => {
     assert.equal(matchesAddressbookFilter(parsed(card('filter', {}, [propFilter('FN')])), 'not a vcard'), false);
   });

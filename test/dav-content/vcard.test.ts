@@ -34,6 +34,19 @@ void describe('validateVCard: what a PUT to an address book must satisfy', () =>
       assert.deepEqual(result, { kind: 'valid', uid: '9e8d7c6b-5a49-4838-a2b1-c0d9e8f7a6b5', version: '4.0', isGroup: true });
     });
 
+    it('accepts Evolution\'s 3.0 card with its empty properties and a REV with a counter suffix', () => {
+      assert.deepEqual(validateVCard(fixtureBytes('evolution-contact.vcf')), { kind: 'valid', uid: 'pas-id-65A5B2C8000001', version: '3.0', isGroup: false });
+    });
+
+    it('accepts the vCard 4.0 Thunderbird writes, without PRODID', () => {
+      assert.deepEqual(validateVCard(fixtureBytes('thunderbird-contact-v4.vcf')), {
+        kind: 'valid',
+        uid: 'd2f0c7e4-3b1a-4e5f-8c9d-0a1b2c3d4e5f',
+        version: '4.0',
+        isGroup: false,
+      });
+    });
+
     it('only reads: the body passed in is not modified', () => {
       const bytes = fixtureBytes('ios-17-contact.vcf');
       const copy = Buffer.from(bytes);

@@ -2,7 +2,9 @@
 //
 // ical.js resolves a TZID against the VTIMEZONE components of the same VCALENDAR, which is
 // what RFC 5545 asks clients to send and what iOS, macOS, Thunderbird, Evolution, Google
-// and Outlook do send. Two cases are left, and this file settles both:
+// and Outlook do send. Nothing is registered with ical.js's global TimezoneService: one
+// user's definition of a TZID must not change how another user's events are read. Two
+// cases are left, and this file settles both:
 // - a TZID with no VTIMEZONE in the object (RFC 7809 lets clients leave out standard zones,
 //   and some Android apps always do): if the TZID is an IANA name, Node's Intl knows its
 //   rules and we use them;

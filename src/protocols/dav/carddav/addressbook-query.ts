@@ -171,8 +171,14 @@ export function matchesAddressbookFilter(filter: AddressbookFilter, vcardText: s
   if (parsed.kind === 'invalid') return false;
   const card = parsed.components.find((component) => component.name === 'vcard');
   if (!card) return false;
-  return combine(
-    filter.test,
-    filter.propFilters.map((propFilter) => matchesPropFilter(propFilter, card)),
-  );
+  try {
+    return combine(
+      filter.test,
+      filter.propFilters.map((propFilter) => matchesPropFilter(propFilter, card)),
+    );
+  } catch {
+    // A value ical.js cannot decode makes this card match nothing instead of failing the
+    // whole REPORT; the card is still served by multiget and sync, byte for byte.
+    return false;
+  }
 }

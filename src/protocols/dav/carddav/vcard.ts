@@ -6,6 +6,7 @@
 import type ICAL from 'ical.js';
 import { decodeUtf8, parseComponents } from './parse-content.ts';
 
+/** `normalized?: never` says in the type that validation never hands back rewritten bytes. */
 export type VCardValidation =
   | { kind: 'valid'; uid: string; version: '3.0' | '4.0'; isGroup: boolean; normalized?: never }
   | { kind: 'invalid'; precondition: 'valid-address-data' | 'supported-address-data'; message: string };
