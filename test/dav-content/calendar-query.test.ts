@@ -107,6 +107,15 @@ void describe('calendar-query filters (RFC 4791 §9.7)', () => {
       assert.equal(matches(query('VEVENT', range('20240701T090000Z', '20240701T100000Z')), berlin), false);
     });
 
+    it('a Windows zone name is resolved from the VTIMEZONE that Outlook includes', () => {
+      // 09:00 "W. Europe Standard Time" on 1 March (winter, +01:00) is 08:00 UTC.
+      const timed = outlook
+        .replace('DTSTART;VALUE=DATE:20240301', 'DTSTART;TZID=W. Europe Standard Time:20240301T090000')
+        .replace('DTEND;VALUE=DATE:20240302', 'DTEND;TZID=W. Europe Standard Time:20240301T100000');
+      assert.equal(matches(query('VEVENT', range('20240301T080000Z', '20240301T081500Z')), timed), true);
+      assert.equal(matches(query('VEVENT', range('20240301T090000Z', '20240301T091500Z')), timed), false);
+    });
+
     it('floating times are read in the calendar time zone when one is given, else as UTC', () => {
       const floating = eventWith('DTSTART:20240701T100000', 'DURATION:PT1H');
       const at8 = query('VEVENT', range('20240701T080000Z', '20240701T081500Z'));
