@@ -3,8 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startHarness, type Harness } from '../server/harness.ts';
 import { davRequest } from './dav-client.ts';
 
-const CARD = 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ada\r\nFN:Ada Lovelace\r\nN:Lovelace;Ada;;;\r\nEND:VCARD\r\n';
-const CARD_2 = 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ada\r\nFN:Ada King\r\nN:King;Ada;;;\r\nEND:VCARD\r\n';
+const card = (uid: string, name = 'Ada Lovelace'): string => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:${name}\r\nN:${name.split(' ').reverse().join(';')};;;\r\nEND:VCARD\r\n`;
 const VCARD = { 'content-type': 'text/vcard; charset=utf-8' };
 
 describe('DAV items: GET, HEAD, PUT, DELETE', () => {
@@ -16,6 +15,7 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
   const sequence = async (): Promise<number> => (await server.store.identity()).sequence;
 
   test('a PUT creates (201) with a strong ETag that GET and HEAD repeat, with type, length and date', async () => {
+    const CARD = card('ada');
     const put = await davRequest(server, 'PUT', '/dav/alice/contacts/ada.vcf', { body: CARD, headers: VCARD });
     assert.equal(put.status, 201);
     const etag = put.headers.get('etag') ?? '';
@@ -40,6 +40,7 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
   });
 
   test('a PUT with the current If-Match replaces (204) and changes the ETag; a stale one changes nothing and answers 412', async () => {
+    const [CARD, CARD_2] = [card('match'), card('match', 'Ada King')];
     const first = await davRequest(server, 'PUT', '/dav/alice/contacts/match.vcf', { body: CARD, headers: VCARD });
     const etag = first.headers.get('etag') ?? '';
     const second = await davRequest(server, 'PUT', '/dav/alice/contacts/match.vcf', { body: CARD_2, headers: { ...VCARD, 'if-match': etag } });
@@ -55,6 +56,7 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
   });
 
   test("Thunderbird: a create with If-None-Match: * succeeds once; repeating it answers 412 and keeps the first", async () => {
+    const [CARD, CARD_2] = [card('tb'), card('tb', 'Ada King')];
     const create = await davRequest(server, 'PUT', '/dav/alice/contacts/tb.vcf', { body: CARD, headers: { ...VCARD, 'if-none-match': '*' } });
     assert.equal(create.status, 201);
     const before = await sequence();
@@ -65,7 +67,7 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
   });
 
   test('a DELETE sends the item to the trash (it keeps its history); a stale If-Match answers 412 and deletes nothing', async () => {
-    const put = await davRequest(server, 'PUT', '/dav/alice/contacts/gone.vcf', { body: CARD, headers: VCARD });
+    const put = await davRequest(server, 'PUT', '/dav/alice/contacts/gone.vcf', { body: card('gone'), headers: VCARD });
     const stale = await davRequest(server, 'DELETE', '/dav/alice/contacts/gone.vcf', { headers: { 'if-match': '"not-the-etag"' } });
     assert.equal(stale.status, 412);
     assert.equal((await davRequest(server, 'GET', '/dav/alice/contacts/gone.vcf')).status, 200);
@@ -81,7 +83,7 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
   });
 
   test('a PUT into a collection that does not exist answers 409, and onto a collection 405', async () => {
-    assert.equal((await davRequest(server, 'PUT', '/dav/alice/nowhere/x.vcf', { body: CARD })).status, 409);
+    assert.equal((await davRequest(server, 'PUT', '/dav/alice/nowhere/x.vcf', { body: card('x') })).status, 409);
     assert.equal((await davRequest(server, 'PUT', '/dav/alice/loose.txt', { body: 'x' })).status, 409);
     assert.equal((await davRequest(server, 'PUT', '/dav/alice/contacts/', { body: 'x' })).status, 405);
   });
@@ -90,7 +92,7 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
     const small = await startHarness({ config: { maxBodyBytes: 1024 } });
     try {
       const before = (await small.store.identity()).sequence;
-      const response = await davRequest(small, 'PUT', '/dav/alice/contacts/big.vcf', { body: 'x'.repeat(4096) });
+      const response = await davRequest(small, 'PUT', '/dav/alice/contacts/big.vcf', { body: card('big', 'x'.repeat(4096)), headers: VCARD });
       assert.equal(response.status, 413);
       assert.equal((await small.store.identity()).sequence, before);
     } finally {
@@ -100,7 +102,7 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
 
   test('names with spaces and non-ASCII characters round-trip through percent-encoding', async () => {
     const path = '/dav/alice/contacts/J%C3%BCrgen%20M%C3%BCller.vcf';
-    assert.equal((await davRequest(server, 'PUT', path, { body: CARD, headers: VCARD })).status, 201);
+    assert.equal((await davRequest(server, 'PUT', path, { body: card('jm', 'Jürgen Müller'), headers: VCARD })).status, 201);
     assert.equal((await davRequest(server, 'GET', path)).status, 200);
     const alice = await server.store.accounts.getUserByName('alice');
     assert.ok(await server.store.forUser(alice?.id ?? 0).getItem('contacts', 'Jürgen Müller.vcf'));

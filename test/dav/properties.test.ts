@@ -5,6 +5,7 @@ import { startHarness, type Harness } from '../server/harness.ts';
 import { davRequest, multistatus, propfindBody, xmlBody } from './dav-client.ts';
 
 const LITMUS = 'http://example.com/neon/litmus/';
+const EVENT = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:e1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T100000Z\r\nSUMMARY:Test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
 
 function proppatch(...instructions: string[]): string {
   return `<?xml version="1.0" encoding="utf-8"?><d:propertyupdate xmlns:d="DAV:" xmlns:cal="${NS.caldav}" xmlns:ical="${NS.apple}" xmlns:t="${LITMUS}">${instructions.join('')}</d:propertyupdate>`;
@@ -14,7 +15,7 @@ describe('DAV PROPFIND and PROPPATCH', () => {
   let server: Harness;
   before(async () => {
     server = await startHarness();
-    await davRequest(server, 'PUT', '/dav/alice/calendar/e.ics', { body: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n', headers: { 'content-type': 'text/calendar' } });
+    await davRequest(server, 'PUT', '/dav/alice/calendar/e.ics', { body: EVENT, headers: { 'content-type': 'text/calendar' } });
   });
   after(() => server.close());
   const sequence = async (): Promise<number> => (await server.store.identity()).sequence;

@@ -3,7 +3,8 @@
 // an absolute path; Overwrite (default T) decides whether an existing destination is
 // replaced. Replaced content is not lost: it stays in the history and the trash.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CollectionCopyResult, CollectionMoveResult, ItemTransferResult } from '../../store/types.ts';
+import type { Collection, CollectionCopyResult, CollectionMoveResult, Item, ItemTransferResult } from '../../store/types.ts';
+import { checkContent, needsContentCheck, uidConflict } from './content-rules.ts';
 import { staleMessage, writePrecondition } from '../rest/conditional.ts';
 import { davError } from './dav-errors.ts';
 import { destinationPath, parseDavPath } from './dav-paths.ts';
@@ -69,7 +70,11 @@ export async function copyOrMove(request: FastifyRequest, reply: FastifyReply, m
     const from = { collection: source.collection.path, name: source.item.name };
     const to = { collection: place.parent, name: place.name };
     const options = { author: authorOf(request), overwrite, precondition };
+    const target = await userStore.getCollection(place.parent);
+    if (!target) throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
+    await checkTransferredContent(context, source.collection, source.item, target);
     const result = method === 'MOVE' ? await userStore.moveItem(from, to, options) : await userStore.copyItem(from, to, options);
+    if (result.kind === 'key-conflict') throw uidConflict(target, context.user.name, result.existingName);
     if (result.kind === 'moved' || result.kind === 'copied') {
       // Dead properties go with the resource (RFC 4918 §9.8.2, §9.9.1). The store's transfer
       // carries content only, so they follow in a second step; they are not versioned, and
@@ -90,6 +95,16 @@ export async function copyOrMove(request: FastifyRequest, reply: FastifyReply, m
       ? await userStore.moveCollection(source.collection.path, to, { overwrite })
       : await userStore.copyCollection(source.collection.path, to, { overwrite, depth, author: authorOf(request) });
   return answerCollection(result, done, existed);
+}
+
+/** An item entering an address book or calendar of another kind must be valid there. */
+async function checkTransferredContent(context: DavContext, from: Collection, item: Item, to: Collection): Promise<void> {
+  if (from.kind === to.kind || !needsContentCheck(to)) return;
+  const content = await context.userStore.readContent(item.head.id);
+  if (!content) throw new Error(`the head revision ${item.head.id} of a live item has no content`);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of content.open()) chunks.push(chunk);
+  checkContent(to, item.head.contentType ?? undefined, Buffer.concat(chunks));
 }
 
 async function trashCollection(context: DavContext, path: string): Promise<void> {

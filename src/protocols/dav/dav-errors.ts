@@ -24,6 +24,21 @@ export const DAV_ERRORS = {
   'cannot-modify-protected-property': { status: 403, condition: { ns: NS.dav, name: 'cannot-modify-protected-property' } },
   'same-resource': { status: 403 },
   'valid-resourcetype': { status: 403, condition: { ns: NS.dav, name: 'valid-resourcetype' } },
+  'supported-report': { status: 403, condition: { ns: NS.dav, name: 'supported-report' } },
+  // CardDAV (RFC 6352 §6.3.2.1, §8.6) and CalDAV (RFC 4791 §5.3.2.1, §7.7) preconditions.
+  'valid-address-data': { status: 403, condition: { ns: NS.carddav, name: 'valid-address-data' } },
+  'supported-address-data': { status: 403, condition: { ns: NS.carddav, name: 'supported-address-data' } },
+  'address-no-uid-conflict': { status: 409, condition: { ns: NS.carddav, name: 'no-uid-conflict' } },
+  'address-supported-filter': { status: 403, condition: { ns: NS.carddav, name: 'supported-filter' } },
+  'address-supported-collation': { status: 403, condition: { ns: NS.carddav, name: 'supported-collation' } },
+  'valid-calendar-data': { status: 403, condition: { ns: NS.caldav, name: 'valid-calendar-data' } },
+  'valid-calendar-object-resource': { status: 403, condition: { ns: NS.caldav, name: 'valid-calendar-object-resource' } },
+  'supported-calendar-component': { status: 403, condition: { ns: NS.caldav, name: 'supported-calendar-component' } },
+  'supported-calendar-data': { status: 403, condition: { ns: NS.caldav, name: 'supported-calendar-data' } },
+  'calendar-no-uid-conflict': { status: 409, condition: { ns: NS.caldav, name: 'no-uid-conflict' } },
+  'calendar-supported-filter': { status: 403, condition: { ns: NS.caldav, name: 'supported-filter' } },
+  'calendar-supported-collation': { status: 403, condition: { ns: NS.caldav, name: 'supported-collation' } },
+  'calendar-valid-filter': { status: 403, condition: { ns: NS.caldav, name: 'valid-filter' } },
   'not-found': { status: 404 },
   'method-not-allowed': { status: 405 },
   /** The parent collection is missing, or the resource cannot exist where it was asked for. */
@@ -45,12 +60,15 @@ export type DavErrorCode = keyof typeof DAV_ERRORS;
 export class DavError extends Error {
   readonly code: DavErrorCode;
   readonly headers: Record<string, string>;
+  /** What goes inside the condition element (no-uid-conflict names the other resource). */
+  readonly conditionContent: XmlOut[];
 
-  constructor(code: DavErrorCode, message: string, headers: Record<string, string> = {}) {
+  constructor(code: DavErrorCode, message: string, headers: Record<string, string> = {}, conditionContent: XmlOut[] = []) {
     super(message);
     this.name = 'DavError';
     this.code = code;
     this.headers = headers;
+    this.conditionContent = conditionContent;
   }
 
   get status(): number {
@@ -58,8 +76,8 @@ export class DavError extends Error {
   }
 }
 
-export function davError(code: DavErrorCode, message: string, headers: Record<string, string> = {}): DavError {
-  return new DavError(code, message, headers);
+export function davError(code: DavErrorCode, message: string, headers: Record<string, string> = {}, conditionContent: XmlOut[] = []): DavError {
+  return new DavError(code, message, headers, conditionContent);
 }
 
 /** The REST API's error codes, seen from DAV: same status, no DAV condition. */
@@ -71,7 +89,7 @@ function fromApiError(error: ApiError): DavError {
 export function errorBody(error: DavError): string {
   const kind: ErrorKind = DAV_ERRORS[error.code];
   const children: XmlOut[] = [];
-  if (kind.condition) children.push(el(kind.condition.ns, kind.condition.name));
+  if (kind.condition) children.push(el(kind.condition.ns, kind.condition.name, error.conditionContent));
   children.push(el(NS.holdfast, 'message', [error.message]));
   return serializeXml(el(NS.dav, 'error', children), { declaration: true });
 }

@@ -4,9 +4,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatBytes } from '../../server/errors.ts';
+import type { Collection } from '../../store/types.ts';
 import { etagOf, notModified, staleMessage, writePrecondition } from '../rest/conditional.ts';
 import { davError } from './dav-errors.ts';
 import { authorOf, davContext, existing, lookup, requestPath, type Lookup } from './dav-resources.ts';
+import { checkContent, needsContentCheck, uidConflict, type CheckedContent } from './content-rules.ts';
+import { readBody } from './request-body.ts';
 import { depthOf } from './request-headers.ts';
 
 export async function getItem(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -37,25 +40,25 @@ async function* bodyChunks(stream: Readable): AsyncIterable<Uint8Array> {
   }
 }
 
-function contentTypeOf(request: FastifyRequest): string {
+function contentTypeOf(request: FastifyRequest): string | undefined {
   const header = request.headers['content-type'];
-  if (header === undefined) return 'application/octet-stream';
+  if (header === undefined) return undefined;
   if (header.length > 255 || /[\u0000-\u001f\u007f]/.test(header)) {
     throw davError('bad-request', 'The Content-Type header is too long or holds control characters.');
   }
   return header;
 }
 
-/** Where a PUT writes: the collection path and the item name, or the reason it cannot. */
-function putTarget(found: Lookup): { collection: string; name: string } {
+/** Where a PUT writes: the collection and the item name, or the reason it cannot. */
+function putTarget(found: Lookup): { collection: Collection; name: string } {
   switch (found.kind) {
     case 'item':
-      return { collection: found.collection.path, name: found.item.name };
+      return { collection: found.collection, name: found.item.name };
     case 'missing':
       if (!found.parentExists) throw davError('conflict', 'The collection to put this in does not exist; create it first with MKCOL.');
       if (found.parent === null) throw davError('conflict', 'Items live inside a collection, not directly in your home; create a collection with MKCOL first.');
       if (found.trailingSlash) throw davError('conflict', 'A URL ending in "/" names a collection; PUT a resource at a name without one.');
-      return { collection: found.parent.path, name: found.name };
+      return { collection: found.parent, name: found.name };
     default:
       throw davError('method-not-allowed', 'A collection cannot be replaced by PUT; DELETE it first, or PUT to a name inside it.', { allow: 'OPTIONS, PROPFIND, PROPPATCH, DELETE, COPY, MOVE' });
   }
@@ -65,6 +68,7 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
   const context = davContext(request);
   const { userStore } = context;
   const target = putTarget(await lookup(context, requestPath(request)));
+  const collection = target.collection.path;
   const contentType = contentTypeOf(request);
   const encoding = request.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
@@ -76,16 +80,26 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
 
-  const precondition = await writePrecondition(request.headers, () => userStore.getItem(target.collection, target.name));
-  const result = await userStore.putItem(target.collection, target.name, bodyChunks(request.raw), {
-    contentType,
+  const precondition = await writePrecondition(request.headers, () => userStore.getItem(collection, target.name));
+  // vCards and calendar objects are small and must be checked whole before they are
+  // stored; anything else streams straight into the store.
+  let content: Buffer | AsyncIterable<Uint8Array> = bodyChunks(request.raw);
+  let checked: CheckedContent = { contentType: contentType ?? 'application/octet-stream' };
+  if (needsContentCheck(target.collection)) {
+    const body = await readBody(request, maxBodyBytes);
+    checked = checkContent(target.collection, contentType, body);
+    content = body;
+  }
+  const result = await userStore.putItem(collection, target.name, content, {
+    contentType: checked.contentType,
     author: authorOf(request),
     precondition,
     maxBytes: maxBodyBytes,
+    ...(checked.uniqueKey === undefined ? {} : { uniqueKey: checked.uniqueKey }),
   });
   switch (result.kind) {
     case 'written':
-      request.log.info({ collection: target.collection, item: target.name, revision: result.revision.id, size: result.revision.size }, 'item written');
+      request.log.info({ collection, item: target.name, revision: result.revision.id, size: result.revision.size }, 'item written');
       return reply.code(result.created ? 201 : 204).header('etag', etagOf(result.revision)).send();
     case 'unchanged':
       return reply.code(204).header('etag', etagOf(result.revision)).send();
@@ -98,7 +112,7 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
     case 'revision-id-taken':
       throw davError('conflict', 'That revision id is already used for other content.');
     case 'key-conflict':
-      throw davError('conflict', `Another item in this collection (${result.existingName}) has the same UID.`);
+      throw uidConflict(target.collection, context.user.name, result.existingName);
   }
 }
 

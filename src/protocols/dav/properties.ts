@@ -3,6 +3,7 @@
 // display properties a client may set (kept in the collection's props), and dead
 // properties a client invents, kept verbatim.
 import type { Collection, CollectionKind, CollectionProps } from '../../store/types.ts';
+import type { CalendarComponentName } from './caldav/icalendar.ts';
 import { hrefs } from './dav-paths.ts';
 import type { DavContext, DavResource } from './dav-resources.ts';
 import { parseXml } from './xml/parse-xml.ts';
@@ -33,7 +34,7 @@ export function flavourOf(kind: CollectionKind): DavFlavour {
 }
 
 /** The iCalendar components a calendar of this kind holds. */
-export function componentsOf(kind: CollectionKind): string[] {
+export function componentsOf(kind: CollectionKind): CalendarComponentName[] {
   return kind === 'tasks' ? ['VTODO'] : ['VEVENT'];
 }
 
