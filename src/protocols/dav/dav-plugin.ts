@@ -14,6 +14,7 @@ import { deleteResource, getItem, putItem } from './item-methods.ts';
 import { mkcalendar, mkcol } from './mkcol.ts';
 import { propfind } from './propfind.ts';
 import { proppatch } from './proppatch.ts';
+import { report } from './report.ts';
 import { DEFAULT_XML_LIMITS } from './xml/parse-xml.ts';
 
 export interface DavPluginOptions {
@@ -38,7 +39,7 @@ const EXTRA_METHODS: ReadonlyArray<[string, boolean]> = [
 // Class 2 (locking) is not claimed until LOCK works (issue 4): a client that sees it may
 // LOCK before writing and fail. extended-mkcol is RFC 5689.
 export const DAV_CLASSES = '1, 3, addressbook, calendar-access, extended-mkcol';
-export const ALLOWED_METHODS = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE';
+export const ALLOWED_METHODS = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
@@ -91,7 +92,7 @@ export function davPlugin(app: FastifyInstance, options_: DavPluginOptions, done
       MKCALENDAR: (request, reply) => mkcalendar(request, reply, xmlLimit),
       COPY: (request, reply) => copyOrMove(request, reply, 'COPY'),
       MOVE: (request, reply) => copyOrMove(request, reply, 'MOVE'),
-      REPORT: notYet('REPORT'),
+      REPORT: (request, reply) => report(request, reply, xmlLimit),
       LOCK: notYet('LOCK (locking arrives with the file tree)'),
       UNLOCK: notYet('UNLOCK (locking arrives with the file tree)'),
     };

@@ -5,6 +5,7 @@
 import type { Collection, CollectionKind, CollectionProps } from '../../store/types.ts';
 import type { CalendarComponentName } from './caldav/icalendar.ts';
 import { hrefs } from './dav-paths.ts';
+import { SUPPORTED_REPORTS } from './supported-reports.ts';
 import type { DavContext, DavResource } from './dav-resources.ts';
 import { parseXml } from './xml/parse-xml.ts';
 import { NS } from './xml/xml-element.ts';
@@ -169,8 +170,10 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
     name: 'supported-report-set',
     allprop: false,
     appliesTo: isCollectionLike,
-    // REPORTs are listed here as they are implemented; none is yet.
-    value: () => [],
+    value: (r) =>
+      (r.kind === 'collection' ? SUPPORTED_REPORTS[flavourOf(r.collection.kind)] : []).map((report) =>
+        dav('supported-report', [dav('report', [el(report.ns, report.name)])]),
+      ),
   },
   { ns: NS.carddav, name: 'addressbook-home-set', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => homeHref(c) },
   { ns: NS.caldav, name: 'calendar-home-set', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => homeHref(c) },

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { NS } from '../../src/protocols/dav/xml/xml-element.ts';
+import { startHarness, type Harness } from '../server/harness.ts';
+import { davRequest, multistatus, propfindBody, xmlBody } from './dav-client.ts';
+
+const card = (uid: string, name: string): string => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:${name}\r\nN:${name};;;;\r\nEND:VCARD\r\n`;
+const WEEKLY =
+  'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Standup\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+const ONCE =
+  'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:once\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260110T090000Z\r\nDTEND:20260110T100000Z\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+
+describe('DAV REPORT: multiget and query', () => {
+  let server: Harness;
+  before(async () => {
+    server = await startHarness();
+    for (const [uid, name] of [['ada', 'Ada Lovelace'], ['alan', 'Alan Turing'], ['grace', 'Grace Hopper']]) {
+      const put = await davRequest(server, 'PUT', `/dav/alice/contacts/${uid}.vcf`, { body: card(uid, name), headers: { 'content-type': 'text/vcard' } });
+      assert.equal(put.status, 201);
+    }
+    for (const [name, body] of [['weekly', WEEKLY], ['once', ONCE]] as const) {
+      assert.equal((await davRequest(server, 'PUT', `/dav/alice/calendar/${name}.ics`, { body, headers: { 'content-type': 'text/calendar' } })).status, 201);
+    }
+  });
+  after(() => server.close());
+
+  test('addressbook-multiget returns each named vCard with its ETag, and 404 for one that does not exist', async () => {
+    const body = `<card:addressbook-multiget xmlns:d="DAV:" xmlns:card="${NS.carddav}"><d:prop><d:getetag/><card:address-data/></d:prop>
+      <d:href>/dav/alice/contacts/ada.vcf</d:href><d:href>${server.url}/dav/alice/contacts/grace.vcf</d:href><d:href>/dav/alice/contacts/nobody.vcf</d:href></card:addressbook-multiget>`;
+    const entries = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/contacts/', { headers: { depth: '1' }, body }));
+    assert.equal(entries.length, 3);
+    assert.equal(entries[0]?.props.get(`{${NS.carddav}}address-data`)?.element.text, card('ada', 'Ada Lovelace'));
+    assert.match(entries[0]?.props.get('{DAV:}getetag')?.element.text ?? '', /^"/);
+    assert.equal(entries[1]?.props.get(`{${NS.carddav}}address-data`)?.element.text, card('grace', 'Grace Hopper'));
+    assert.equal(entries[2]?.status, 404);
+  });
+
+  test('addressbook-query returns the contacts whose FN matches', async () => {
+    const body = `<card:addressbook-query xmlns:d="DAV:" xmlns:card="${NS.carddav}"><d:prop><d:getetag/></d:prop>
+      <card:filter><card:prop-filter name="FN"><card:text-match collation="i;unicode-casemap" match-type="contains">a</card:text-match></card:prop-filter></card:filter></card:addressbook-query>`;
+    const entries = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/contacts/', { headers: { depth: '1' }, body }));
+    assert.deepEqual(entries.map((e) => e.href).sort(), ['/dav/alice/contacts/ada.vcf', '/dav/alice/contacts/alan.vcf', '/dav/alice/contacts/grace.vcf']);
+    const only = body.replace('>a<', '>turing<');
+    const turing = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/contacts/', { headers: { depth: '1' }, body: only }));
+    assert.deepEqual(turing.map((e) => e.href), ['/dav/alice/contacts/alan.vcf']);
+  });
+
+  test('calendar-query with a time range finds a recurring event by a later instance', async () => {
+    const query = (start: string, end: string): string =>
+      `<c:calendar-query xmlns:d="DAV:" xmlns:c="${NS.caldav}"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="${start}" end="${end}"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>`;
+    const march = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/calendar/', { headers: { depth: '1' }, body: query('20260302T000000Z', '20260303T000000Z') }));
+    assert.deepEqual(march.map((e) => e.href), ['/dav/alice/calendar/weekly.ics']);
+    assert.equal(march[0]?.props.get(`{${NS.caldav}}calendar-data`)?.element.text, WEEKLY);
+    const tenth = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/calendar/', { headers: { depth: '1' }, body: query('20260110T000000Z', '20260111T000000Z') }));
+    assert.deepEqual(tenth.map((e) => e.href), ['/dav/alice/calendar/once.ics']);
+  });
+
+  test('a report the server does not implement answers 403 supported-report', async () => {
+    const body = '<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>';
+    const response = await davRequest(server, 'REPORT', '/dav/alice/contacts/', { body });
+    assert.equal(response.status, 403);
+    assert.ok((await xmlBody(response)).children.some((c) => c.name === 'supported-report'));
+  });
+
+  test('supported-report-set lists the multiget and the query of each kind of collection', async () => {
+    const [entry] = await multistatus(await davRequest(server, 'PROPFIND', '/dav/alice/contacts/', { headers: { depth: '0' }, body: propfindBody('d:supported-report-set') }));
+    const reports = entry?.props.get('{DAV:}supported-report-set')?.element.children.map((s) => s.children[0]?.children[0]?.name);
+    assert.deepEqual(reports, ['addressbook-multiget', 'addressbook-query']);
+  });
+});
