@@ -14,7 +14,7 @@ describe('DAV REPORT: multiget and query', () => {
   let server: Harness;
   before(async () => {
     server = await startHarness();
-    for (const [uid, name] of [['ada', 'Ada Lovelace'], ['alan', 'Alan Turing'], ['grace', 'Grace Hopper']]) {
+    for (const [uid, name] of [['ada', 'Ada Lovelace'], ['alan', 'Alan Turing'], ['grace', 'Grace Hopper']] as const) {
       const put = await davRequest(server, 'PUT', `/dav/alice/contacts/${uid}.vcf`, { body: card(uid, name), headers: { 'content-type': 'text/vcard' } });
       assert.equal(put.status, 201);
     }
