@@ -47,6 +47,13 @@ describe('DAV collections: MKCOL, MKCALENDAR, DELETE, COPY, MOVE', () => {
     assert.equal(await kindOf('chores'), 'tasks');
   });
 
+  test('a calendar cannot be made inside a calendar, nor an address book inside an address book (403)', async () => {
+    assert.equal(await status('MKCALENDAR', '/dav/alice/holidays/inner/'), 403);
+    const book = `<d:mkcol xmlns:d="DAV:" xmlns:card="${NS.carddav}"><d:set><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>`;
+    assert.equal(await status('MKCOL', '/dav/alice/family/inner/', { 'content-type': 'application/xml' }, book), 403);
+    assert.equal(await kindOf('family/inner'), undefined);
+  });
+
   test('COPY and MOVE of an item: 201 to a new name, 412 onto an existing one with Overwrite: F, 204 with T', async () => {
     await davRequest(server, 'PUT', '/dav/alice/photos/a.jpg', { body: 'A' });
     await davRequest(server, 'PUT', '/dav/alice/photos/b.jpg', { body: 'B' });

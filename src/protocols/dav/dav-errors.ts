@@ -26,6 +26,8 @@ export const DAV_ERRORS = {
   'valid-resourcetype': { status: 403, condition: { ns: NS.dav, name: 'valid-resourcetype' } },
   'supported-report': { status: 403, condition: { ns: NS.dav, name: 'supported-report' } },
   // CardDAV (RFC 6352 §6.3.2.1, §8.6) and CalDAV (RFC 4791 §5.3.2.1, §7.7) preconditions.
+  'addressbook-collection-location-ok': { status: 403, condition: { ns: NS.carddav, name: 'addressbook-collection-location-ok' } },
+  'calendar-collection-location-ok': { status: 403, condition: { ns: NS.caldav, name: 'calendar-collection-location-ok' } },
   'valid-address-data': { status: 403, condition: { ns: NS.carddav, name: 'valid-address-data' } },
   'supported-address-data': { status: 403, condition: { ns: NS.carddav, name: 'supported-address-data' } },
   'address-no-uid-conflict': { status: 409, condition: { ns: NS.carddav, name: 'no-uid-conflict' } },

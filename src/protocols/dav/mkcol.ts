@@ -3,10 +3,11 @@
 // component set) says whether it is an address book, a calendar or a task list. The
 // properties in the body are set in the same store call that creates the collection.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { UserStore } from '../../store/store.ts';
 import type { CollectionKind, CollectionProps } from '../../store/types.ts';
 import { davError } from './dav-errors.ts';
 import { davContext, lookup, requestPath } from './dav-resources.ts';
-import { clarkName, displayPropOf } from './properties.ts';
+import { clarkName, displayPropOf, flavourOf } from './properties.ts';
 import { hasBody, isXmlContentType, readXmlBody } from './request-body.ts';
 import { NS, childElement, type XmlElement } from './xml/xml-element.ts';
 import { fromParsed, serializeXml } from './xml/write-xml.ts';
@@ -57,6 +58,22 @@ function collectionProps(kind: CollectionKind, properties: XmlElement[]): Collec
   return Object.keys(extra).length > 0 ? { ...props, extra } : props;
 }
 
+// RFC 6352 §5.2 and RFC 4791 §4.2: an address book never holds another address book, and a
+// calendar never holds another calendar, at any depth.
+async function checkLocation(userStore: UserStore, parentPath: string | null, kind: CollectionKind): Promise<void> {
+  const flavour = flavourOf(kind);
+  if (flavour === 'plain' || parentPath === null) return;
+  const segments = parentPath.split('/');
+  for (let length = 1; length <= segments.length; length += 1) {
+    const ancestor = await userStore.getCollection(segments.slice(0, length).join('/'));
+    if (ancestor && flavourOf(ancestor.kind) === flavour) {
+      throw flavour === 'addressbook'
+        ? davError('addressbook-collection-location-ok', 'An address book cannot be created inside another address book.')
+        : davError('calendar-collection-location-ok', 'A calendar cannot be created inside another calendar.');
+    }
+  }
+}
+
 async function makeCollection(request: FastifyRequest, reply: FastifyReply, kind: CollectionKind, props: CollectionProps): Promise<FastifyReply> {
   const context = davContext(request);
   const found = await lookup(context, requestPath(request));
@@ -64,6 +81,7 @@ async function makeCollection(request: FastifyRequest, reply: FastifyReply, kind
     throw davError('method-not-allowed', 'Something already exists at this URL; MKCOL only creates.', { allow: 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE' });
   }
   if (!found.parentExists) throw davError('conflict', 'The collection to create this in does not exist; create the parent first.');
+  await checkLocation(context.userStore, found.parent?.path ?? null, kind);
   const result = await context.userStore.createCollection({
     name: found.name,
     kind,
