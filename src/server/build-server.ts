@@ -51,6 +51,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });
-  await app.register(davPlugin, { authenticate, maxBodyBytes: config.maxBodyBytes });
+  await app.register(davPlugin, { authenticate, identity: () => store.identity(), maxBodyBytes: config.maxBodyBytes });
   return app;
 }

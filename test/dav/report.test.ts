@@ -56,7 +56,7 @@ describe('DAV REPORT: multiget and query', () => {
   });
 
   test('a report the server does not implement answers 403 supported-report', async () => {
-    const body = '<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>';
+    const body = `<c:free-busy-query xmlns:c="${NS.caldav}"><c:time-range start="20260101T000000Z" end="20260102T000000Z"/></c:free-busy-query>`;
     const response = await davRequest(server, 'REPORT', '/dav/alice/contacts/', { body });
     assert.equal(response.status, 403);
     assert.ok((await xmlBody(response)).children.some((c) => c.name === 'supported-report'));
@@ -65,6 +65,6 @@ describe('DAV REPORT: multiget and query', () => {
   test('supported-report-set lists the multiget and the query of each kind of collection', async () => {
     const [entry] = await multistatus(await davRequest(server, 'PROPFIND', '/dav/alice/contacts/', { headers: { depth: '0' }, body: propfindBody('d:supported-report-set') }));
     const reports = entry?.props.get('{DAV:}supported-report-set')?.element.children.map((s) => s.children[0]?.children[0]?.name);
-    assert.deepEqual(reports, ['addressbook-multiget', 'addressbook-query']);
+    assert.deepEqual(reports, ['addressbook-multiget', 'addressbook-query', 'sync-collection']);
   });
 });

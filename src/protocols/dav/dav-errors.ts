@@ -24,6 +24,7 @@ export const DAV_ERRORS = {
   'cannot-modify-protected-property': { status: 403, condition: { ns: NS.dav, name: 'cannot-modify-protected-property' } },
   'same-resource': { status: 403 },
   'valid-resourcetype': { status: 403, condition: { ns: NS.dav, name: 'valid-resourcetype' } },
+  'valid-sync-token': { status: 403, condition: { ns: NS.dav, name: 'valid-sync-token' } },
   'supported-report': { status: 403, condition: { ns: NS.dav, name: 'supported-report' } },
   // CardDAV (RFC 6352 §6.3.2.1, §8.6) and CalDAV (RFC 4791 §5.3.2.1, §7.7) preconditions.
   'addressbook-collection-location-ok': { status: 403, condition: { ns: NS.carddav, name: 'addressbook-collection-location-ok' } },

@@ -15,10 +15,13 @@ import { mkcalendar, mkcol } from './mkcol.ts';
 import { propfind } from './propfind.ts';
 import { proppatch } from './proppatch.ts';
 import { report } from './report.ts';
+import type { StoreIdentityReader } from './sync-collection.ts';
 import { DEFAULT_XML_LIMITS } from './xml/parse-xml.ts';
 
 export interface DavPluginOptions {
   authenticate: onRequestAsyncHookHandler;
+  /** The store's identity, for sync tokens (store metadata, not any user's data). */
+  identity: StoreIdentityReader;
   /** The largest content a PUT may store (config maxBodyBytes). */
   maxBodyBytes: number;
 }
@@ -75,6 +78,7 @@ export function davPlugin(app: FastifyInstance, options_: DavPluginOptions, done
 
   void app.register(async (dav) => {
     dav.setErrorHandler(errorHandler);
+    dav.decorateRequest('davStoreIdentity', options_.identity);
     dav.addHook('onRequest', options_.authenticate);
     dav.removeAllContentTypeParsers();
     dav.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));

@@ -3,7 +3,14 @@
 import type { FastifyRequest } from 'fastify';
 import { signedIn } from '../../server/authenticate.ts';
 import type { UserStore } from '../../store/store.ts';
-import type { Collection, Item, User } from '../../store/types.ts';
+import type { Collection, Item, StoreIdentity, User } from '../../store/types.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the DAV plugin on its requests (./dav-plugin.ts). */
+    davStoreIdentity: () => Promise<StoreIdentity>;
+  }
+}
 import { davError } from './dav-errors.ts';
 import { encodeSegment, hrefs, parseDavPath, type DavPath } from './dav-paths.ts';
 
@@ -32,11 +39,13 @@ export type Lookup = DavResource | MissingResource;
 export interface DavContext {
   user: User;
   userStore: UserStore;
+  /** Who the store is (id, generation, sequence): store metadata for sync tokens, not user data. */
+  identity: () => Promise<StoreIdentity>;
 }
 
 export function davContext(request: FastifyRequest): DavContext {
   const { user, userStore } = signedIn(request);
-  return { user, userStore };
+  return { user, userStore, identity: request.davStoreIdentity };
 }
 
 export function requestPath(request: FastifyRequest): string {

@@ -21,9 +21,10 @@ export function statusResponse(href: string, status: number, description?: strin
   return dav('response', [dav('href', [href]), dav('status', [statusLine(status)]), ...(description ? [dav('responsedescription', [description])] : [])]);
 }
 
-export function sendMultistatus(reply: FastifyReply, responses: XmlOut[]): FastifyReply {
+/** `trailing` follows the responses (sync-collection's sync-token). */
+export function sendMultistatus(reply: FastifyReply, responses: XmlOut[], trailing: XmlOut[] = []): FastifyReply {
   return reply
     .code(207)
     .header('content-type', 'application/xml; charset=utf-8')
-    .send(serializeXml(dav('multistatus', responses), { declaration: true }));
+    .send(serializeXml(dav('multistatus', [...responses, ...trailing]), { declaration: true }));
 }

@@ -2,10 +2,11 @@
 // RFC 5397, CardDAV, CalDAV and the calendarserver.org getctag that macOS needs), the
 // display properties a client may set (kept in the collection's props), and dead
 // properties a client invents, kept verbatim.
-import type { Collection, CollectionKind, CollectionProps } from '../../store/types.ts';
+import type { Collection, CollectionKind, CollectionProps, StoreIdentity } from '../../store/types.ts';
 import type { CalendarComponentName } from './caldav/icalendar.ts';
 import { hrefs } from './dav-paths.ts';
 import { SUPPORTED_REPORTS } from './supported-reports.ts';
+import { syncToken } from './sync-collection.ts';
 import type { DavContext, DavResource } from './dav-resources.ts';
 import { parseXml } from './xml/parse-xml.ts';
 import { NS } from './xml/xml-element.ts';
@@ -51,7 +52,9 @@ interface LiveProperty extends PropertyName {
 
 export interface PropertyContext extends DavContext {
   /** The latest change sequence of a collection and its items, computed once per request. */
-  ctag(collection: Collection): Promise<string>;
+  latestSeq(collection: Collection): Promise<number>;
+  /** Who the store is, for sync tokens; read once per request. */
+  identity(): Promise<StoreIdentity>;
 }
 
 const anyResource = (): boolean => true;
@@ -213,7 +216,15 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
     name: 'getctag',
     allprop: false,
     appliesTo: isCollection,
-    value: async (r, c) => (r.kind === 'collection' ? [await c.ctag(r.collection)] : null),
+    value: async (r, c) => (r.kind === 'collection' ? [`"${await c.latestSeq(r.collection)}"`] : null),
+  },
+  {
+    // RFC 6578: where a sync-collection REPORT would start from now.
+    ns: NS.dav,
+    name: 'sync-token',
+    allprop: false,
+    appliesTo: isCollection,
+    value: async (r, c) => (r.kind === 'collection' ? [syncToken(await c.identity(), await c.latestSeq(r.collection))] : null),
   },
 ];
 
@@ -279,26 +290,30 @@ export async function propertyValue(property: PropertyName, resource: DavResourc
   return stored === undefined ? null : deadPropertyXml(property, stored);
 }
 
-/** A property context for one request: the ctag of each collection is computed once. */
+/** A property context for one request: each collection's latest change is computed once. */
 export function propertyContext(context: DavContext): PropertyContext {
-  const ctags = new Map<number, Promise<string>>();
+  const latest = new Map<number, Promise<number>>();
+  let identity: Promise<StoreIdentity> | undefined;
   return {
     ...context,
-    ctag(collection) {
-      let ctag = ctags.get(collection.id);
-      if (!ctag) {
-        ctag = computeCtag(context, collection);
-        ctags.set(collection.id, ctag);
+    latestSeq(collection) {
+      let seq = latest.get(collection.id);
+      if (!seq) {
+        seq = computeLatestSeq(context, collection);
+        latest.set(collection.id, seq);
       }
-      return ctag;
+      return seq;
+    },
+    identity() {
+      identity ??= context.identity();
+      return identity;
     },
   };
 }
 
 // The latest change to the collection or any of its items (a delete is a change too), so
 // macOS, which compares only getctag, sees every change.
-async function computeCtag(context: DavContext, collection: Collection): Promise<string> {
+async function computeLatestSeq(context: DavContext, collection: Collection): Promise<number> {
   const items = (await context.userStore.listItems(collection.path, { includeDeleted: true })) ?? [];
-  const latest = items.reduce((max, item) => Math.max(max, item.head.seq), collection.seq);
-  return `"${latest}"`;
+  return items.reduce((max, item) => Math.max(max, item.head.seq), collection.seq);
 }

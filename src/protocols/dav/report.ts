@@ -13,6 +13,7 @@ import { flavourOf, propertyContext, propertyValue, type PropertyContext, type P
 import { childrenOf } from './propfind.ts';
 import { readXmlBody } from './request-body.ts';
 import { depthOf } from './request-headers.ts';
+import { syncCollection } from './sync-collection.ts';
 import { NS, childElement, childElements, type XmlElement } from './xml/xml-element.ts';
 import { el, type XmlOut } from './xml/write-xml.ts';
 
@@ -119,7 +120,7 @@ export async function report(request: FastifyRequest, reply: FastifyReply, xmlLi
   const root = await readXmlBody(request, xmlLimit);
   if (root === null) throw davError('bad-request', 'A REPORT needs an XML body naming the report.');
   // The resource must exist (and be the user's) whichever report is asked for.
-  await existing(context, requestPath(request));
+  const resource = await existing(context, requestPath(request));
   const key = `{${root.ns}}${root.name}`;
   switch (key) {
     case `{${NS.carddav}}addressbook-multiget`:
@@ -129,6 +130,10 @@ export async function report(request: FastifyRequest, reply: FastifyReply, xmlLi
       return sendMultistatus(reply, await query(request, context, root, addressbookMatcher(root)));
     case `{${NS.caldav}}calendar-query`:
       return sendMultistatus(reply, await query(request, context, root, calendarMatcher(root)));
+    case `{${NS.dav}}sync-collection`:
+      return syncCollection(reply, context, resource, root, (each, names, properties) =>
+        describe(each, names, properties, () => (each.kind === 'item' ? contentText(context, each) : Promise.resolve(''))),
+      );
     default:
       throw davError('supported-report', `The report ${key} is not supported here; address books answer addressbook-multiget and addressbook-query, calendars calendar-multiget and calendar-query.`);
   }
