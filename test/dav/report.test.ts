@@ -55,8 +55,31 @@ describe('DAV REPORT: multiget and query', () => {
     assert.deepEqual(tenth.map((e) => e.href), ['/dav/alice/calendar/once.ics']);
   });
 
+  test('calendar-query reads floating times in the calendar\'s calendar-timezone', async () => {
+    assert.equal((await davRequest(server, 'MKCALENDAR', '/dav/alice/berlin/')).status, 201);
+    const zone = 'BEGIN:VCALENDAR&#13;\nVERSION:2.0&#13;\nPRODID:-//test//EN&#13;\nBEGIN:VTIMEZONE&#13;\nTZID:Europe/Berlin&#13;\nEND:VTIMEZONE&#13;\nEND:VCALENDAR&#13;\n';
+    const patch = `<d:propertyupdate xmlns:d="DAV:" xmlns:c="${NS.caldav}"><d:set><d:prop><c:calendar-timezone>${zone}</c:calendar-timezone></d:prop></d:set></d:propertyupdate>`;
+    assert.equal((await davRequest(server, 'PROPPATCH', '/dav/alice/berlin/', { body: patch })).status, 207);
+    const floating = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:floating\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260601T100000\r\nDTEND:20260601T110000\r\nSUMMARY:Local\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    assert.equal((await davRequest(server, 'PUT', '/dav/alice/berlin/f.ics', { body: floating, headers: { 'content-type': 'text/calendar' } })).status, 201);
+    // 10:00 in Berlin in June is 08:00 UTC.
+    const query = `<c:calendar-query xmlns:d="DAV:" xmlns:c="${NS.caldav}"><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="20260601T080000Z" end="20260601T083000Z"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>`;
+    const entries = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/berlin/', { headers: { depth: '1' }, body: query }));
+    assert.deepEqual(entries.map((e) => e.href), ['/dav/alice/berlin/f.ics']);
+  });
+
+  test('free-busy-query answers one VFREEBUSY with the busy time of a recurring event in the range', async () => {
+    const body = `<c:free-busy-query xmlns:c="${NS.caldav}"><c:time-range start="20260302T000000Z" end="20260303T000000Z"/></c:free-busy-query>`;
+    const response = await davRequest(server, 'REPORT', '/dav/alice/calendar/', { headers: { depth: '1' }, body });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/calendar/);
+    const text = await response.text();
+    assert.match(text, /BEGIN:VFREEBUSY/);
+    assert.match(text, /FREEBUSY[^:]*:20260302T090000Z\/(20260302T100000Z|PT1H)/);
+  });
+
   test('a report the server does not implement answers 403 supported-report', async () => {
-    const body = `<c:free-busy-query xmlns:c="${NS.caldav}"><c:time-range start="20260101T000000Z" end="20260102T000000Z"/></c:free-busy-query>`;
+    const body = '<d:expand-property xmlns:d="DAV:"><d:property name="current-user-principal"/></d:expand-property>';
     const response = await davRequest(server, 'REPORT', '/dav/alice/contacts/', { body });
     assert.equal(response.status, 403);
     assert.ok((await xmlBody(response)).children.some((c) => c.name === 'supported-report'));

@@ -14,6 +14,7 @@ import { childrenOf } from './propfind.ts';
 import { readXmlBody } from './request-body.ts';
 import { depthOf } from './request-headers.ts';
 import { syncCollection } from './sync-collection.ts';
+import { floatingZoneOf, freeBusyReport } from './free-busy-report.ts';
 import { NS, childElement, childElements, type XmlElement } from './xml/xml-element.ts';
 import { el, type XmlOut } from './xml/write-xml.ts';
 
@@ -91,12 +92,14 @@ function addressbookMatcher(root: XmlElement): Matcher {
   return (text) => matchesAddressbookFilter(parsed.filter, text);
 }
 
-function calendarMatcher(root: XmlElement): Matcher {
+function calendarMatcher(root: XmlElement, resource: DavResource): Matcher {
   const filter = childElement(root, NS.caldav, 'filter');
   if (!filter) throw davError('calendar-valid-filter', 'A calendar-query needs a CALDAV:filter (RFC 4791 §7.8).');
   const parsed = parseCalendarFilter(filter);
   if (parsed.kind === 'unsupported') throw davError(`calendar-${parsed.precondition}`, parsed.message);
-  return (text) => matchesCalendarFilter(parsed.filter, text);
+  const collection = resource.kind === 'collection' ? resource.collection : resource.kind === 'item' ? resource.collection : null;
+  const zone = collection ? floatingZoneOf(collection) : undefined;
+  return (text) => matchesCalendarFilter(parsed.filter, text, zone === undefined ? {} : { floatingTimeZone: zone });
 }
 
 async function query(request: FastifyRequest, context: DavContext, root: XmlElement, matcher: Matcher): Promise<XmlOut[]> {
@@ -129,7 +132,9 @@ export async function report(request: FastifyRequest, reply: FastifyReply, xmlLi
     case `{${NS.carddav}}addressbook-query`:
       return sendMultistatus(reply, await query(request, context, root, addressbookMatcher(root)));
     case `{${NS.caldav}}calendar-query`:
-      return sendMultistatus(reply, await query(request, context, root, calendarMatcher(root)));
+      return sendMultistatus(reply, await query(request, context, root, calendarMatcher(root, resource)));
+    case `{${NS.caldav}}free-busy-query`:
+      return freeBusyReport(reply, context, resource, root, (item) => contentText(context, item));
     case `{${NS.dav}}sync-collection`:
       return syncCollection(reply, context, resource, root, (each, names, properties) =>
         describe(each, names, properties, () => (each.kind === 'item' ? contentText(context, each) : Promise.resolve(''))),
