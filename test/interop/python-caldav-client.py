@@ -76,6 +76,20 @@ END:VCALENDAR
 """
 
 
+def holiday(uid, date, summary):
+    return """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Holdfast//python-caldav interop//EN
+BEGIN:VEVENT
+UID:%s
+DTSTAMP:20260101T000000Z
+DTSTART;VALUE=DATE:%s
+SUMMARY:%s
+END:VEVENT
+END:VCALENDAR
+""" % (uid, date, summary)
+
+
 def utc(*args):
     return datetime(*args, tzinfo=timezone.utc)
 
@@ -144,7 +158,7 @@ def main():
 
     @step("makeCalendar")
     def _():
-        made = state["principal"].make_calendar(name="Holidays", cal_id="holidays")
+        state["holidays"] = made = state["principal"].make_calendar(name="Holidays", cal_id="holidays")
         listed = sorted(str(c.url) for c in state["principal"].calendars())
         return {"url": str(made.url), "displayName": made.get_display_name(), "listed": listed}
 
@@ -227,6 +241,29 @@ def main():
         everything = tasks.todos(include_completed=True)
         completed = [str(t.icalendar_component.get("STATUS")) for t in everything]
         return {"url": str(todo.url), "pendingBefore": pending_before, "pendingAfter": pending_after, "statusesWithCompleted": completed}
+
+    @step("syncToken")
+    def _():
+        holidays = state["holidays"]
+        kept = holidays.save_event(holiday("python-holiday-1@holdfast.test", "20260406", "Easter Monday"))
+        removed = holidays.save_event(holiday("python-holiday-2@holdfast.test", "20260501", "Labour Day"))
+        collection = holidays.objects(load_objects=True)
+        first_token = collection.sync_token
+        holidays.save_event(holiday("python-holiday-3@holdfast.test", "20261225", "Christmas"))
+        kept.icalendar_component["SUMMARY"] = "Easter Monday (bank holiday)"
+        kept.save()
+        removed.delete()
+        delta = holidays.objects_by_sync_token(sync_token=first_token)
+        updated, deleted = collection.sync()
+        again_updated, again_deleted = collection.sync()
+        return {
+            "fullSync": sorted(str(o.url).rsplit("/", 1)[-1] for o in holidays.objects_by_sync_token(sync_token=None)),
+            "tokenChanged": collection.sync_token != first_token,
+            "deltaUrls": sorted(str(o.url).rsplit("/", 1)[-1] for o in delta),
+            "updated": sorted(str(o.icalendar_component.get("SUMMARY")) for o in updated),
+            "deleted": sorted(str(o.url).rsplit("/", 1)[-1] for o in deleted),
+            "secondSync": [len(again_updated), len(again_deleted)],
+        }
 
     print(json.dumps(results, indent=2, sort_keys=True))
 

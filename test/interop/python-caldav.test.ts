@@ -1,7 +1,7 @@
 // Debian's python3-caldav library against a real Holdfast server, driven by
 // python-caldav-client.py: discovery from the bare server URL, MKCALENDAR, events (one of
 // them recurring, in a VTIMEZONE), time-range searches, fetch by URL, updates with an etag,
-// delete, and a task list. The library runs under Debian's /usr/bin/python3, which is not
+// delete, a sync-token delta after changes, and a task list. The library runs under Debian's /usr/bin/python3, which is not
 // necessarily the python3 first on PATH. Without it the tests are skipped on a developer's
 // machine, and fail in CI (CI=true), where .ci/run installs the package.
 import assert from 'node:assert/strict';
@@ -111,6 +111,17 @@ describe('python3-caldav (Debian) against a real server', { skip: !installed && 
 
   test('a deleted event is gone and the other remains', () => {
     assert.deepEqual(step('delete'), { gone: true, remaining: [WEEKLY] });
+  });
+
+  test('a sync-collection from a token answers only what changed since: the added, the updated and the deleted', () => {
+    assert.deepEqual(step('syncToken'), {
+      tokenChanged: true,
+      deltaUrls: ['python-holiday-1%40holdfast.test.ics', 'python-holiday-2%40holdfast.test.ics', 'python-holiday-3%40holdfast.test.ics'],
+      updated: ['Christmas', 'Easter Monday (bank holiday)'],
+      deleted: ['python-holiday-2%40holdfast.test.ics'],
+      secondSync: [0, 0],
+      fullSync: ['python-holiday-1%40holdfast.test.ics', 'python-holiday-3%40holdfast.test.ics'],
+    });
   });
 
   test('a todo in the task list is pending, then completed, and the server holds it completed', async () => {
