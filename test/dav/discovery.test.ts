@@ -49,6 +49,11 @@ describe('DAV discovery', () => {
     assert.deepEqual(components('/dav/alice/tasks/'), ['VTODO']);
     assert.equal(entries.find((e) => e.href === '/dav/alice/contacts/')?.props.get(`{${NS.caldav}}supported-calendar-component-set`)?.status, 404);
     assert.equal(entries.find((e) => e.href === '/dav/alice/contacts/')?.props.get(`{${NS.carddav}}supported-address-data`)?.status, 200);
+
+    // iOS and DAVx5 treat a collection as read-only unless the privileges say otherwise.
+    const [privileges] = await multistatus(await davRequest(server, 'PROPFIND', '/dav/alice/contacts/', { headers: { depth: '0' }, body: propfindBody('d:current-user-privilege-set') }));
+    const granted = privileges?.props.get('{DAV:}current-user-privilege-set')?.element.children.map((p) => p.children[0]?.name);
+    assert.ok(granted?.includes('write-content') && granted.includes('bind') && granted.includes('unbind'));
   });
 
   test('the well-known URLs redirect to /dav/ without asking for a password', async () => {

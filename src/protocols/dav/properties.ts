@@ -178,6 +178,19 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
         dav('supported-report', [dav('report', [el(report.ns, report.name)])]),
       ),
   },
+  {
+    // RFC 3744 §5.4. No ACLs: a user may do everything in their own space. iOS and DAVx5
+    // read this to decide whether a collection is read-only.
+    ns: NS.dav,
+    name: 'current-user-privilege-set',
+    allprop: false,
+    appliesTo: (r) => r.kind !== 'root',
+    value: (r) => {
+      const privileges = ['read', 'write', 'write-properties', 'write-content', 'bind', 'unbind', 'read-current-user-privilege-set'].map((name) => dav('privilege', [dav(name)]));
+      if (r.kind === 'collection' && flavourOf(r.collection.kind) === 'calendar') privileges.push(dav('privilege', [el(NS.caldav, 'read-free-busy')]));
+      return privileges;
+    },
+  },
   { ns: NS.carddav, name: 'addressbook-home-set', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => homeHref(c) },
   { ns: NS.caldav, name: 'calendar-home-set', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => homeHref(c) },
   {
