@@ -7,8 +7,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { startHarness, type Harness } from '../server/harness.ts';
+import { basic, startHarness, type Harness } from '../server/harness.ts';
 import { davRequest, multistatus, propfindBody } from '../dav/dav-client.ts';
+import { NS } from '../../src/protocols/dav/xml/xml-element.ts';
 import { commandWorks, describeRun, runClient } from './client-process.ts';
 import { generateEvent, generateVCard, type GeneratedItem } from './generated-items.ts';
 
@@ -80,15 +81,30 @@ function actionsIn(log: string): string[] {
 }
 
 /**
- * vdirsyncer's warnings, errors and critical messages, but for "Deleting an item with no
- * etag.": vdirsyncer 0.19 logs that when it deletes *with* an etag (its test is inverted).
+ * vdirsyncer's warnings, errors and critical messages, but for two that are not: discover's
+ * question whether to create a missing collection, and "Deleting an item with no etag.",
+ * which vdirsyncer 0.19 logs when it deletes *with* an etag (its test is inverted).
  */
 function complaintsIn(log: string): string[] {
-  return log.split('\n').filter((line) => /^(warning|error|critical):/.test(line) && line !== 'warning: Deleting an item with no etag.');
+  return log
+    .split('\n')
+    .filter((line) => /^(warning|error|critical):/.test(line))
+    .filter((line) => line !== 'warning: Deleting an item with no etag.' && !/^warning: No collection "[^"]+" found for storage \w+\.$/.test(line));
 }
 
 function textsOf(items: Map<string, { text: string }>): Map<string, string> {
   return new Map([...items].map(([uid, item]) => [uid, item.text]));
+}
+
+/** Runs vdirsyncer and answers its log, after checking it exited cleanly and complained of nothing. */
+async function vdirsyncer(t: TestContext, config: string, ...args: string[]): Promise<string> {
+  // "y" answers discover's questions: whether to create a collection missing on one side.
+  const run = await runClient('vdirsyncer', ['--config', config, ...args], { stdin: 'y\n'.repeat(10) });
+  t.diagnostic(`vdirsyncer ${args.join(' ')}: ${run.milliseconds} ms`);
+  assert.equal(run.code, 0, describeRun(`vdirsyncer ${args.join(' ')}`, run));
+  const log = run.stdout + run.stderr;
+  assert.deepEqual(complaintsIn(log), [], describeRun(`vdirsyncer ${args.join(' ')}`, run));
+  return log;
 }
 
 describe('vdirsyncer (two-way sync of contacts and events)', { skip: !installed && !mustRun ? 'vdirsyncer is not installed (apt-get install vdirsyncer)' : false }, () => {
@@ -109,17 +125,6 @@ describe('vdirsyncer (two-way sync of contacts and events)', { skip: !installed 
     await rm(workDir, { recursive: true, force: true });
   });
 
-  /** Runs vdirsyncer and answers its log: one line per item it copied, updated or deleted. */
-  const vdirsyncer = async (t: TestContext, ...args: string[]): Promise<string> => {
-    // "y" answers any question discover asks (it should ask none with collections = null).
-    const run = await runClient('vdirsyncer', ['--config', config, ...args], { stdin: 'y\n'.repeat(10) });
-    t.diagnostic(`vdirsyncer ${args.join(' ')}: ${run.milliseconds} ms`);
-    assert.equal(run.code, 0, describeRun(`vdirsyncer ${args.join(' ')}`, run));
-    const log = run.stdout + run.stderr;
-    assert.deepEqual(complaintsIn(log), [], describeRun(`vdirsyncer ${args.join(' ')}`, run));
-    return log;
-  };
-
   test(`${COUNT} contacts and ${COUNT} events reach the server byte for byte, and 50 edits and 50 deletes on each side converge`, { timeout: 300_000 }, async (t) => {
     assert.ok(installed, 'vdirsyncer is not installed, and CI=true requires it: .ci/run installs the Debian package "vdirsyncer"');
     for (const side of SIDES) {
@@ -130,8 +135,8 @@ describe('vdirsyncer (two-way sync of contacts and events)', { skip: !installed 
       }
     }
 
-    await vdirsyncer(t, 'discover');
-    assert.equal(actionsIn(await vdirsyncer(t, 'sync')).length, 2 * COUNT, 'the first sync uploads every item once');
+    await vdirsyncer(t, config, 'discover');
+    assert.equal(actionsIn(await vdirsyncer(t, config, 'sync')).length, 2 * COUNT, 'the first sync uploads every item once');
     for (const side of SIDES) {
       const expected = new Map(Array.from({ length: COUNT }, (_, index) => side.generate(index)).map((item) => [item.uid, item.text]));
       assert.deepEqual(textsOf(await serverItems(server, side)), expected, `${side.collection} on the server after the first sync`);
@@ -163,7 +168,7 @@ describe('vdirsyncer (two-way sync of contacts and events)', { skip: !installed 
     t.diagnostic(`listing the server, then 50 edits and 50 deletes on each side for both kinds: ${Math.round(performance.now() - started)} ms`);
 
     // Per kind: 50 updates and 50 deletes copied each way.
-    assert.equal(actionsIn(await vdirsyncer(t, 'sync')).length, 2 * 200, 'the second sync carries each change once');
+    assert.equal(actionsIn(await vdirsyncer(t, config, 'sync')).length, 2 * 200, 'the second sync carries each change once');
     for (const side of SIDES) {
       const expected = new Map<string, string>();
       for (let index = 0; index < COUNT; index += 1) {
@@ -178,6 +183,57 @@ describe('vdirsyncer (two-way sync of contacts and events)', { skip: !installed 
     }
 
     // vdirsyncer agrees: a third sync finds nothing to copy, update or delete.
-    assert.deepEqual(actionsIn(await vdirsyncer(t, 'sync')), []);
+    assert.deepEqual(actionsIn(await vdirsyncer(t, config, 'sync')), []);
+  });
+  test('from the bare server URL vdirsyncer discovers every collection, creates a local calendar on the server, and syncs names and colours', { timeout: 60_000 }, async (t) => {
+    assert.ok(installed, 'vdirsyncer is not installed, and CI=true requires it: .ci/run installs the Debian package "vdirsyncer"');
+    // bob, so that alice's 1,000 items stay out of this; as a user would, only the server's URL.
+    const created = await server.accounts.createAppPassword('bob', 'vdirsyncer');
+    assert.equal(created.kind, 'created');
+    const secret = created.kind === 'created' ? created.secret : '';
+    const dir = join(workDir, 'discovery');
+    const remote = (type: string): string => `type = "${type}"\nurl = "${server.url}/"\nusername = "bob"\npassword = "${secret}"\n`;
+    const discoveryConfig = join(dir, 'config');
+    await mkdir(join(dir, 'calendars', 'holidays'), { recursive: true });
+    await writeFile(
+      discoveryConfig,
+      [
+        `[general]\nstatus_path = "${join(dir, 'status')}/"\n`,
+        `[pair contacts]\na = "contacts_local"\nb = "contacts_holdfast"\ncollections = ["from b"]\n`,
+        `[storage contacts_local]\ntype = "filesystem"\npath = "${join(dir, 'contacts')}/"\nfileext = ".vcf"\n`,
+        `[storage contacts_holdfast]\n${remote('carddav')}`,
+        `[pair calendars]\na = "calendars_local"\nb = "calendars_holdfast"\ncollections = ["from a", "from b"]\nmetadata = ["displayname", "color"]\n`,
+        `[storage calendars_local]\ntype = "filesystem"\npath = "${join(dir, 'calendars')}/"\nfileext = ".ics"\n`,
+        `[storage calendars_holdfast]\n${remote('caldav')}`,
+      ].join('\n'),
+    );
+    const holiday = generateEvent(2);
+    await writeFile(join(dir, 'calendars', 'holidays', `${holiday.uid}.ics`), holiday.text);
+    await writeFile(join(dir, 'calendars', 'holidays', 'displayname'), 'Holidays');
+    await writeFile(join(dir, 'calendars', 'holidays', 'color'), '#00AA00');
+    const contact = generateVCard(7);
+    const put = await davRequest(server, 'PUT', `/dav/bob/contacts/${contact.uid}.vcf`, { as: basic('bob', secret), headers: { 'content-type': 'text/vcard' }, body: contact.text });
+    assert.equal(put.status, 201);
+
+    await vdirsyncer(t, discoveryConfig, 'discover');
+    await vdirsyncer(t, discoveryConfig, 'sync');
+    await vdirsyncer(t, discoveryConfig, 'metasync');
+
+    // Every server collection has a local twin, and the local one is on the server.
+    assert.deepEqual((await readdir(join(dir, 'contacts'))).sort(), ['contacts']);
+    assert.deepEqual((await readdir(join(dir, 'calendars'))).sort(), ['calendar', 'holidays', 'tasks']);
+    assert.equal(await readFile(join(dir, 'contacts', 'contacts', `${contact.uid}.vcf`), 'utf8'), contact.text);
+    assert.equal(await readFile(join(dir, 'calendars', 'calendar', 'displayname'), 'utf8'), 'Calendar');
+    assert.equal(await readFile(join(dir, 'calendars', 'tasks', 'displayname'), 'utf8'), 'Tasks');
+    const onServer = await davRequest(server, 'GET', `/dav/bob/holidays/${holiday.uid}.ics`, { as: basic('bob', secret) });
+    assert.equal(onServer.status, 200);
+    assert.equal(await onServer.text(), holiday.text);
+    const [holidays] = await multistatus(
+      await davRequest(server, 'PROPFIND', '/dav/bob/holidays/', { as: basic('bob', secret), headers: { depth: '0' }, body: propfindBody('d:resourcetype', 'd:displayname', 'ical:calendar-color') }),
+    );
+    assert.ok(holidays);
+    assert.ok(holidays.props.get(`{${NS.dav}}resourcetype`)?.element.children.some((child) => child.ns === NS.caldav && child.name === 'calendar'), 'holidays is a calendar');
+    assert.equal(holidays.props.get(`{${NS.dav}}displayname`)?.element.text, 'Holidays');
+    assert.equal(holidays.props.get(`{${NS.apple}}calendar-color`)?.element.text, '#00AA00');
   });
 });
