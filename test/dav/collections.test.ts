@@ -88,7 +88,9 @@ describe('DAV collections: MKCOL, MKCALENDAR, DELETE, COPY, MOVE', () => {
   });
 
   test('DELETE of a collection sends it and everything in it to the trash', async () => {
-    assert.equal(await status('DELETE', '/dav/alice/pictures/'), 204);
+    assert.equal(await status('DELETE', '/dav/alice/pictures/', { 'if-match': '"some-etag"' }), 412);
+    assert.equal(await kindOf('pictures'), 'files');
+    assert.equal(await status('DELETE', '/dav/alice/pictures/', { 'if-match': '*' }), 204);
     assert.equal(await status('PROPFIND', '/dav/alice/pictures/2024/', { depth: '0' }), 404);
     assert.equal(await status('DELETE', '/dav/alice/'), 403);
   });

@@ -140,7 +140,8 @@ export async function deleteResource(request: FastifyRequest, reply: FastifyRepl
     case 'collection': {
       // RFC 4918 §9.6.1: a DELETE of a collection acts as Depth: infinity; anything else is refused.
       if (depthOf(request, 'infinity') !== 'infinity') throw davError('bad-request', 'A DELETE of a collection removes everything in it: send Depth: infinity or no Depth.');
-      if (request.headers['if-match'] !== undefined) throw davError('precondition-failed', 'A collection has no ETag to match; nothing was deleted.');
+      const ifMatch = request.headers['if-match'];
+      if (ifMatch !== undefined && ifMatch.trim() !== '*') throw davError('precondition-failed', 'A collection has no ETag to match; nothing was deleted.');
       const result = await userStore.deleteCollection(resource.collection.path);
       if (result.kind !== 'changed') throw davError('not-found', `Nothing exists at ${requestPath(request)}.`);
       request.log.info({ collection: resource.collection.path }, 'collection moved to the trash');
