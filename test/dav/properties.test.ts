@@ -36,6 +36,16 @@ describe('DAV PROPFIND and PROPPATCH', () => {
     assert.ok([...(entry?.props.values() ?? [])].every((p) => p.status === 200));
   });
 
+  test('quota-used-bytes counts the live content of a collection and of the whole home', async () => {
+    const used = async (path: string): Promise<number> => {
+      const [entry] = await multistatus(await davRequest(server, 'PROPFIND', path, { headers: { depth: '0' }, body: propfindBody('d:quota-used-bytes', 'd:quota-available-bytes') }));
+      assert.equal(entry?.props.get('{DAV:}quota-available-bytes')?.status, 404);
+      return Number(entry?.props.get('{DAV:}quota-used-bytes')?.element.text);
+    };
+    assert.equal(await used('/dav/alice/calendar/'), Buffer.byteLength(EVENT));
+    assert.ok((await used('/dav/alice/')) >= Buffer.byteLength(EVENT));
+  });
+
   test('propname lists names without values', async () => {
     const [entry] = await multistatus(
       await davRequest(server, 'PROPFIND', '/dav/alice/calendar/', { headers: { depth: '0' }, body: '<d:propfind xmlns:d="DAV:"><d:propname/></d:propfind>' }),

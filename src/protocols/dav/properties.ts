@@ -179,6 +179,15 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
       ),
   },
   {
+    // RFC 4331: the bytes of live content in the collection and everything inside it. There
+    // is no per-user quota yet, so quota-available-bytes is not reported (404), as §3 allows.
+    ns: NS.dav,
+    name: 'quota-used-bytes',
+    allprop: false,
+    appliesTo: (r) => r.kind === 'home' || r.kind === 'collection',
+    value: async (r, c) => (r.kind === 'home' || r.kind === 'collection' ? [String(await usedBytes(c, r.kind === 'home' ? null : r.collection.path))] : null),
+  },
+  {
     // RFC 3744 §5.4. No ACLs: a user may do everything in their own space. iOS and DAVx5
     // read this to decide whether a collection is read-only.
     ns: NS.dav,
@@ -326,6 +335,16 @@ export function propertyContext(context: DavContext): PropertyContext {
 
 // The latest change to the collection or any of its items (a delete is a change too), so
 // macOS, which compares only getctag, sees every change.
+async function usedBytes(context: DavContext, path: string | null): Promise<number> {
+  const collections = await context.userStore.listCollections();
+  const inside = collections.filter((c) => path === null || c.path === path || c.path.startsWith(`${path}/`));
+  let total = 0;
+  for (const collection of inside) {
+    for (const item of (await context.userStore.listItems(collection.path)) ?? []) total += item.head.size;
+  }
+  return total;
+}
+
 async function computeLatestSeq(context: DavContext, collection: Collection): Promise<number> {
   const items = (await context.userStore.listItems(collection.path, { includeDeleted: true })) ?? [];
   return items.reduce((max, item) => Math.max(max, item.head.seq), collection.seq);
