@@ -45,6 +45,13 @@ describe('DAV REPORT: multiget and query', () => {
     assert.deepEqual(turing.map((e) => e.href), ['/dav/alice/contacts/alan.vcf']);
   });
 
+  test('addressbook-query with a limit lists that many and a 507 for the collection', async () => {
+    const body = `<card:addressbook-query xmlns:d="DAV:" xmlns:card="${NS.carddav}"><d:prop><d:getetag/></d:prop><card:limit><card:nresults>2</card:nresults></card:limit></card:addressbook-query>`;
+    const entries = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/contacts/', { headers: { depth: '1' }, body }));
+    assert.equal(entries.filter((e) => e.href.endsWith('.vcf')).length, 2);
+    assert.deepEqual(entries.filter((e) => e.href === '/dav/alice/contacts/').map((e) => e.status), [507]);
+  });
+
   test('calendar-query with a time range finds a recurring event by a later instance', async () => {
     const query = (start: string, end: string): string =>
       `<c:calendar-query xmlns:d="DAV:" xmlns:c="${NS.caldav}"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="${start}" end="${end}"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>`;

@@ -107,12 +107,21 @@ async function query(request: FastifyRequest, context: DavContext, root: XmlElem
   const names = requestedProps(root);
   const properties = propertyContext(context);
   const candidates = resource.kind === 'item' ? [resource] : depthOf(request, 0) === 0 ? [] : await childrenOf(context, resource);
+  // RFC 6352 §8.6.1: an addressbook-query may ask for at most N results; more are cut off,
+  // and the answer says so with a 507 for the collection.
+  const limitText = childElement(childElement(root, NS.carddav, 'limit') ?? root, NS.carddav, 'nresults')?.text.trim();
+  const limit = limitText === undefined ? null : Number(limitText);
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw davError('bad-request', 'CARDDAV:nresults must be a positive whole number.');
   const responses: XmlOut[] = [];
   for (const candidate of candidates) {
     if (candidate.kind !== 'item') continue;
     let text: string | undefined;
     const load = async (): Promise<string> => (text ??= await contentText(context, candidate));
     if (!matcher(await load())) continue;
+    if (limit !== null && responses.length >= limit) {
+      responses.push(statusResponse(resource.href, 507, `More than ${limit} results match; only the first ${limit} are listed.`));
+      break;
+    }
     responses.push(await describe(candidate, names, properties, load));
   }
   return responses;
