@@ -78,6 +78,16 @@ describe('DAV collections: MKCOL, MKCALENDAR, DELETE, COPY, MOVE', () => {
     assert.equal(await status('COPY', '/dav/alice/photos/b.jpg', { destination: '/dav/bob/contacts/x.jpg' }), 403);
   });
 
+  test('a refused COPY or MOVE replaces nothing: not a collection for an item that cannot go there, not its own parent', async () => {
+    await davRequest(server, 'PUT', '/dav/alice/photos/keep.jpg', { body: 'K' });
+    // Items cannot live in the home: the calendar that would be replaced stays.
+    assert.equal(await status('MOVE', '/dav/alice/photos/keep.jpg', { destination: '/dav/alice/calendar/', overwrite: 'T' }), 409);
+    assert.equal(await kindOf('calendar'), 'calendar');
+    // Replacing the collection that holds the source would trash the source itself.
+    assert.equal(await status('MOVE', '/dav/alice/photos/keep.jpg', { destination: '/dav/alice/photos/', overwrite: 'T' }), 403);
+    assert.equal(await (await davRequest(server, 'GET', '/dav/alice/photos/keep.jpg')).text(), 'K');
+  });
+
   test('COPY of a collection with Depth 0 copies only the collection; MOVE takes everything inside', async () => {
     assert.equal(await status('COPY', '/dav/alice/photos/', { destination: '/dav/alice/empty-copy/', depth: '0' }), 201);
     const shallow = await multistatus(await davRequest(server, 'PROPFIND', '/dav/alice/empty-copy/', { headers: { depth: '1' } }));

@@ -8,7 +8,7 @@ import { checkContent, needsContentCheck, uidConflict } from './content-rules.ts
 import { staleMessage, writePrecondition } from '../rest/conditional.ts';
 import { davError } from './dav-errors.ts';
 import { destinationPath, parseDavPath } from './dav-paths.ts';
-import { authorOf, davContext, existing, lookupParsed, requestPath, type DavContext, type Lookup } from './dav-resources.ts';
+import { authorOf, davContext, existing, lookupParsed, requestPath, type DavContext, type DavResource, type Lookup } from './dav-resources.ts';
 import { depthOf, headerValue, overwriteOf } from './request-headers.ts';
 
 type Method = 'COPY' | 'MOVE';
@@ -42,53 +42,86 @@ async function destinationOf(request: FastifyRequest, context: DavContext): Prom
 
 export async function copyOrMove(request: FastifyRequest, reply: FastifyReply, method: Method): Promise<FastifyReply> {
   const context = davContext(request);
-  const { userStore } = context;
   const source = await existing(context, requestPath(request));
   if (source.kind !== 'item' && source.kind !== 'collection') throw davError('forbidden', `Your home, your principal and the DAV root cannot be the source of a ${method}.`);
   const destination = await destinationOf(request, context);
   const overwrite = overwriteOf(request);
   if (destination.kind !== 'missing' && destination.href === source.href) throw davError('same-resource', `The source and the Destination of this ${method} are the same resource.`);
+  if (destination.kind === 'collection' && source.href.startsWith(destination.href)) {
+    throw davError('forbidden', `The Destination holds the source; a ${method} onto it would replace the source itself.`);
+  }
   const place = placeOf(destination);
   const existed = destination.kind !== 'missing';
   if (existed && !overwrite) throw davError('precondition-failed', 'The Destination exists and Overwrite is F; nothing was changed.');
-
-  // An item replacing a collection or the other way round: the store replaces only its
-  // own kind, so the destination goes to the trash first (from where it can be restored).
-  if (destination.kind === 'collection' && source.kind === 'item') await trashCollection(context, destination.collection.path);
-  if (destination.kind === 'item' && source.kind === 'collection') {
-    await userStore.deleteItem(destination.collection.path, destination.item.name, { author: authorOf(request) });
-  }
-
   const done = (created: boolean): FastifyReply => {
     request.log.info({ method, from: source.href, to: destination.href }, method === 'MOVE' ? 'moved' : 'copied');
     return reply.code(created ? 201 : 204).send();
   };
+  return source.kind === 'item'
+    ? transferItem(request, context, method, source, destination, place, { overwrite, existed, done })
+    : transferCollection(request, context, method, source, destination, place, { overwrite, existed, done });
+}
 
-  if (source.kind === 'item') {
-    if (place.parent === null) throw davError('conflict', 'Items live inside a collection, not directly in your home.');
-    const precondition = await writePrecondition(request.headers, () => userStore.getItem(source.collection.path, source.item.name));
-    const from = { collection: source.collection.path, name: source.item.name };
-    const to = { collection: place.parent, name: place.name };
-    const options = { author: authorOf(request), overwrite, precondition };
-    const target = await userStore.getCollection(place.parent);
-    if (!target) throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
-    await checkTransferredContent(context, source.collection, source.item, target);
-    const result = method === 'MOVE' ? await userStore.moveItem(from, to, options) : await userStore.copyItem(from, to, options);
-    if (result.kind === 'key-conflict') throw uidConflict(target, context.user.name, result.existingName);
-    if (result.kind === 'moved' || result.kind === 'copied') {
-      // Dead properties go with the resource (RFC 4918 §9.8.2, §9.9.1). The store's transfer
-      // carries content only, so they follow in a second step; they are not versioned, and
-      // the content, which is, has already moved atomically.
-      const replaced = destination.kind === 'item' ? destination.item.props : {};
-      const props: Record<string, string | null> = { ...Object.fromEntries(Object.keys(replaced).map((k) => [k, null])), ...source.item.props };
-      if (Object.keys(props).length > 0) await userStore.setItemProps(to.collection, to.name, props);
-    }
-    return answerItem(result, done, existed);
+interface TransferAnswer {
+  overwrite: boolean;
+  existed: boolean;
+  done: (created: boolean) => FastifyReply;
+}
+
+type Place = ReturnType<typeof placeOf>;
+
+async function transferItem(
+  request: FastifyRequest,
+  context: DavContext,
+  method: Method,
+  source: Extract<DavResource, { kind: 'item' }>,
+  destination: Lookup,
+  place: Place,
+  { overwrite, existed, done }: TransferAnswer,
+): Promise<FastifyReply> {
+  const { userStore } = context;
+  // Every check comes before the first change: a refused request changes nothing.
+  if (place.parent === null) throw davError('conflict', 'Items live inside a collection, not directly in your home.');
+  const target = await userStore.getCollection(place.parent);
+  if (!target) throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
+  await checkTransferredContent(context, source.collection, source.item, target);
+  const precondition = await writePrecondition(request.headers, () => userStore.getItem(source.collection.path, source.item.name));
+
+  // An item replacing a collection: the store replaces only its own kind, so the collection
+  // goes to the trash first (from where it can be restored).
+  if (destination.kind === 'collection') await trashCollection(context, destination.collection.path);
+  const from = { collection: source.collection.path, name: source.item.name };
+  const to = { collection: place.parent, name: place.name };
+  const options = { author: authorOf(request), overwrite, precondition };
+  const result = method === 'MOVE' ? await userStore.moveItem(from, to, options) : await userStore.copyItem(from, to, options);
+  if (result.kind === 'key-conflict') throw uidConflict(target, context.user.name, result.existingName);
+  if (result.kind === 'moved' || result.kind === 'copied') {
+    // Dead properties go with the resource (RFC 4918 §9.8.2, §9.9.1). The store's transfer
+    // carries content only, so they follow in a second step; they are not versioned, and
+    // the content, which is, has already moved atomically.
+    const replaced = destination.kind === 'item' ? destination.item.props : {};
+    const props: Record<string, string | null> = { ...Object.fromEntries(Object.keys(replaced).map((k) => [k, null])), ...source.item.props };
+    if (Object.keys(props).length > 0) await userStore.setItemProps(to.collection, to.name, props);
   }
+  return answerItem(result, done, existed);
+}
 
+async function transferCollection(
+  request: FastifyRequest,
+  context: DavContext,
+  method: Method,
+  source: Extract<DavResource, { kind: 'collection' }>,
+  destination: Lookup,
+  place: Place,
+  { overwrite, existed, done }: TransferAnswer,
+): Promise<FastifyReply> {
+  const { userStore } = context;
   const depth = depthOf(request, 'infinity');
   if (method === 'MOVE' && depth !== 'infinity') throw davError('bad-request', 'A MOVE of a collection moves everything in it: send Depth: infinity or no Depth.');
   if (depth === 1) throw davError('bad-request', 'A COPY of a collection takes Depth: 0 (the collection alone) or infinity (everything in it).');
+
+  // A collection replacing an item: the item goes to the trash first, with its history.
+  if (destination.kind === 'item') await userStore.deleteItem(destination.collection.path, destination.item.name, { author: authorOf(request) });
   const to = { parent: place.parent, name: place.name };
   const result =
     method === 'MOVE'

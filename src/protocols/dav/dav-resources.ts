@@ -4,15 +4,15 @@ import type { FastifyRequest } from 'fastify';
 import { signedIn } from '../../server/authenticate.ts';
 import type { UserStore } from '../../store/store.ts';
 import type { Collection, Item, StoreIdentity, User } from '../../store/types.ts';
+import { davError } from './dav-errors.ts';
+import { encodeSegment, hrefs, parseDavPath, type DavPath } from './dav-paths.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the DAV plugin on its requests (./dav-plugin.ts). */
+    /** The store's identity reader, decorated on DAV requests only (./dav-plugin.ts). */
     davStoreIdentity: () => Promise<StoreIdentity>;
   }
 }
-import { davError } from './dav-errors.ts';
-import { encodeSegment, hrefs, parseDavPath, type DavPath } from './dav-paths.ts';
 
 export type DavResource =
   | { kind: 'root'; href: string }
