@@ -124,6 +124,23 @@ describe('tsdav (npm) as a CardDAV client against a real server', () => {
     assert.deepEqual(await held(url), { status: 200, text: first.text, etag });
   });
 
+  test('createVCard with a UID another card in the address book has answers 409 no-uid-conflict naming that card, and stores nothing', async () => {
+    const book = await contactsBook();
+    const card = generateVCard(3);
+    const { url } = await createCard(book, 'uid-first.vcf', card.text);
+    const second = await client.createVCard({ addressBook: book, vCardString: card.text, filename: 'uid-second.vcf' });
+    assert.equal(second.status, 409);
+    assert.match(await second.text(), new RegExp(`<card:no-uid-conflict><d:href>${pathOf(url)}</d:href></card:no-uid-conflict>`));
+    assert.equal((await held(`${contactsUrl}uid-second.vcf`)).status, 404);
+  });
+
+  test('createVCard with a vCard that does not parse answers 403 valid-address-data and stores nothing', async () => {
+    const response = await client.createVCard({ addressBook: await contactsBook(), vCardString: 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cut off\r\n', filename: 'cut-off.vcf' });
+    assert.equal(response.status, 403);
+    assert.match(await response.text(), /<card:valid-address-data\/>/);
+    assert.equal((await held(`${contactsUrl}cut-off.vcf`)).status, 404);
+  });
+
   test('fetchVCards lists every card with the etag and the content the server holds', async () => {
     const book = await contactsBook();
     const erika = await fixture('davx5-contact-v3.vcf');
@@ -137,6 +154,16 @@ describe('tsdav (npm) as a CardDAV client against a real server', () => {
     assert.equal(textOf(card.data), asReported(erika));
     // Every card listed is one the server holds, with the same etag.
     for (const listed of fetched) assert.equal(listed.etag, (await held(listed.url)).etag, listed.url);
+  });
+
+  test('fetchVCards without multiget (address data straight from addressbook-query) answers the same cards as with it', async () => {
+    const book = await contactsBook();
+    await createCard(book, 'no-multiget.vcf', generateVCard(4).text);
+    const byUrl = (cards: { url: string }[]): { url: string }[] => [...cards].sort((a, b) => a.url.localeCompare(b.url));
+    const withMultiGet = await client.fetchVCards({ addressBook: book });
+    const withQuery = await client.fetchVCards({ addressBook: book, useMultiGet: false });
+    assert.ok(withQuery.some((card) => card.url === `${contactsUrl}no-multiget.vcf`));
+    assert.deepEqual(byUrl(withQuery), byUrl(withMultiGet));
   });
 
   test('updateVCard with the current etag replaces the card, and the server holds the new version under a new etag', async () => {
@@ -326,5 +353,36 @@ describe('tsdav (npm) as a CardDAV client against a real server', () => {
     assert.equal(after.isDirty, true);
     assert.notEqual(after.newCtag, textOf(book.ctag));
     assert.equal(after.newCtag, textOf((await contactsBook()).ctag));
+  });
+
+  test('smartCollectionSyncDetailed without a sync token (a first sync) answers every card as created, and the token the address book holds', async () => {
+    const book = await contactsBook();
+    await createCard(book, 'first-sync.vcf', generateVCard(80).text);
+    const now = await contactsBook();
+    const synced = await client.smartCollectionSyncDetailed({
+      collection: { ...now, syncToken: undefined, objects: [], objectMultiGet: client.addressBookMultiGet },
+      method: 'webdav',
+    });
+    const everything = await client.fetchVCards({ addressBook: book });
+    const sorted = (cards: { url: string; etag?: string; data?: unknown }[]): [string, string | undefined, string | undefined][] =>
+      cards.map((card): [string, string | undefined, string | undefined] => [card.url, card.etag, textOf(card.data)]).sort(([a], [b]) => a.localeCompare(b));
+    assert.ok(everything.some((card) => card.url === `${contactsUrl}first-sync.vcf`));
+    assert.deepEqual(sorted(synced.objects.created), sorted(everything));
+    assert.deepEqual(synced.objects.updated, []);
+    assert.deepEqual(synced.objects.deleted, []);
+    assert.equal(synced.syncToken, now.syncToken);
+  });
+
+  test('a sync token from another store answers 403 valid-sync-token, which tsdav reports as a failed sync (the app then syncs afresh)', async () => {
+    const book = await contactsBook();
+    const foreign = book.syncToken?.replace(/^(urn:holdfast:sync\/)[^/]+/, '$100000000-0000-4000-8000-000000000000');
+    assert.notEqual(foreign, book.syncToken);
+    const [answer] = await client.syncCollection({ url: contactsUrl, props: { 'd:getetag': {} }, syncLevel: 1, syncToken: foreign });
+    assert.equal(answer?.status, 403);
+    assert.match(textOf(answer?.raw) ?? '', /<d:valid-sync-token\/>/);
+    await assert.rejects(
+      client.smartCollectionSyncDetailed({ collection: { ...book, syncToken: foreign, objects: [], objectMultiGet: client.addressBookMultiGet }, method: 'webdav' }),
+      /Collection sync failed: 403/,
+    );
   });
 });
