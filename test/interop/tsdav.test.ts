@@ -3,7 +3,7 @@
 // deleting vCards, addressbook-multiget, addressbook-query, and a sync-token delta after
 // changes. Each step is tsdav's own function called as an app calls it; what the server then
 // holds is checked with a plain GET, not taken from tsdav's word. Every test works on cards of
-// its own, so each reads on its own; the sync test starts from the token it reads first.
+// its own, so each reads on its own; the sync tests start from a token they read first.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
