@@ -26,9 +26,10 @@ describe('DAV REPORT: multiget and query', () => {
 
   test('addressbook-multiget returns each named vCard with its ETag, and 404 for one that does not exist', async () => {
     const body = `<card:addressbook-multiget xmlns:d="DAV:" xmlns:card="${NS.carddav}"><d:prop><d:getetag/><card:address-data/></d:prop>
-      <d:href>/dav/alice/contacts/ada.vcf</d:href><d:href>${server.url}/dav/alice/contacts/grace.vcf</d:href><d:href>/dav/alice/contacts/nobody.vcf</d:href></card:addressbook-multiget>`;
+      <d:href>/dav/alice/contacts/ada.vcf</d:href><d:href>${server.url}/dav/alice/contacts/grace.vcf</d:href><d:href>/dav/alice/contacts/nobody.vcf</d:href><d:href>http://elsewhere.example/x.vcf</d:href><d:href>/dav/bob/contacts/x.vcf</d:href></card:addressbook-multiget>`;
     const entries = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/contacts/', { headers: { depth: '1' }, body }));
-    assert.equal(entries.length, 3);
+    assert.equal(entries.length, 5);
+    assert.deepEqual(entries.slice(3).map((e) => e.status), [404, 404]);
     assert.equal(entries[0]?.props.get(`{${NS.carddav}}address-data`)?.element.text, card('ada', 'Ada Lovelace'));
     assert.match(entries[0]?.props.get('{DAV:}getetag')?.element.text ?? '', /^"/);
     assert.equal(entries[1]?.props.get(`{${NS.carddav}}address-data`)?.element.text, card('grace', 'Grace Hopper'));

@@ -77,6 +77,7 @@ describe('DAV sync-collection (RFC 6578)', () => {
       `urn:holdfast:sync/${encodeURIComponent(storeId)}/${generation + 1}/1`,
       `urn:holdfast:sync/${encodeURIComponent(storeId)}/${generation}/${sequence + 100}`,
       'http://example.com/some-other-server-token',
+      'urn:holdfast:sync/%ZZ/0/1',
     ]) {
       const response = await davRequest(server, 'REPORT', '/dav/alice/contacts/', { body: syncBody(token) });
       assert.equal(response.status, 403, token);

@@ -68,8 +68,9 @@ async function multiget(request: FastifyRequest, context: DavContext, root: XmlE
     try {
       found = await lookup(context, destinationPath(href, request.headers.host));
     } catch (error) {
-      if (!(error instanceof DavError) || error.status >= 500) throw error;
-      responses.push(statusResponse(href, error.status === 502 ? 404 : error.status));
+      // A bad or foreign href is answered for that href alone; a server failure fails the report.
+      if (!(error instanceof DavError) || error.code === 'internal' || error.code === 'content-damaged') throw error;
+      responses.push(statusResponse(href, error.code === 'bad-gateway' ? 404 : error.status));
       continue;
     }
     if (found.kind === 'missing') {

@@ -31,10 +31,18 @@ export function tokenSequence(token: string, identity: StoreIdentity): number {
   if (!token.startsWith(TOKEN_PREFIX)) throw invalid('was not issued by this server');
   const [storeId, generation, seq] = token.slice(TOKEN_PREFIX.length).split('/');
   if (seq === undefined || !/^\d+$/.test(seq) || !/^\d+$/.test(generation ?? '')) throw invalid('is malformed');
-  if (decodeURIComponent(storeId ?? '') !== identity.storeId) throw invalid('is from another store');
+  if (decodedOrNull(storeId ?? '') !== identity.storeId) throw invalid('is from another store');
   if (Number(generation) !== identity.generation) throw invalid('is from before the store was restored from a backup');
   if (Number(seq) > identity.sequence) throw invalid('is ahead of this server: it has forgotten changes the client saw');
   return Number(seq);
+}
+
+function decodedOrNull(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 interface SyncRequest {
