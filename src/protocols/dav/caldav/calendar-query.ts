@@ -10,6 +10,7 @@ import { NS, type XmlElement } from '../xml/xml-element.ts';
 import { epochMs, tzidOf, timeProperty, type ZoneOptions } from './epoch-time.ts';
 import { expandInstances, recurrenceSets, type Expansion, type Instance, type RecurrenceSet } from './occurrences.ts';
 import { overlaps, parseTimeRange, type TimeRange } from './time-range.ts';
+import { instanceOverlaps } from './instance-overlaps.ts';
 
 export interface CalendarParamFilter {
   /** Upper-case parameter name (PARTSTAT, TZID, …). */
@@ -183,34 +184,6 @@ function instancesOf(component: ICAL.Component, context: Context, window: TimeRa
   return { instances: expansion.instances.filter((instance) => instance.component === component), exhausted: expansion.exhausted };
 }
 
-/** RFC 4791 §9.9's table for VTODO, for one instance. */
-function todoOverlaps(range: TimeRange, instance: Instance, context: Context): boolean {
-  const { start: s, end: e } = range;
-  const dtstart = instance.start;
-  const due = instance.due;
-  const hasDuration = instance.component.hasProperty('duration');
-  if (dtstart !== undefined && hasDuration && instance.end !== undefined) {
-    return s <= instance.end && (e > dtstart || e >= instance.end);
-  }
-  if (dtstart !== undefined && due !== undefined) return (s < due || s <= dtstart) && (e > dtstart || e >= due);
-  if (dtstart !== undefined) return s <= dtstart && e > dtstart;
-  if (due !== undefined) return s < due && e >= due;
-  const completed = timeProperty(instance.component, 'completed', context.options)?.ms;
-  const created = timeProperty(instance.component, 'created', context.options)?.ms;
-  if (completed !== undefined && created !== undefined) return (s <= created || s <= completed) && (e >= created || e >= completed);
-  if (completed !== undefined) return s <= completed && e >= completed;
-  if (created !== undefined) return e > created;
-  return true;
-}
-
-function instanceOverlaps(range: TimeRange, instance: Instance, context: Context): boolean {
-  if (instance.component.name === 'vtodo') return todoOverlaps(range, instance, context);
-  // VEVENT and VJOURNAL: the instance's span, or its instant when it has no length (a
-  // VJOURNAL without DTSTART overlaps no range, RFC 4791 §9.9). A VEVENT whose DTEND equals
-  // its DTSTART is an instant too, so it is found by a range that starts at it.
-  return instance.start !== undefined && overlaps(range, instance.start, instance.end ?? instance.start);
-}
-
 /** VFREEBUSY overlaps through its DTSTART/DTEND or any FREEBUSY period. */
 function freeBusyOverlaps(range: TimeRange, component: ICAL.Component, context: Context): boolean {
   const start = timeProperty(component, 'dtstart', context.options);
@@ -228,7 +201,7 @@ function freeBusyOverlaps(range: TimeRange, component: ICAL.Component, context: 
 function componentOverlaps(range: TimeRange, component: ICAL.Component, context: Context): boolean {
   if (component.name === 'vfreebusy') return freeBusyOverlaps(range, component, context);
   const { instances, exhausted } = instancesOf(component, context, range);
-  if (instances.some((instance) => instanceOverlaps(range, instance, context))) return true;
+  if (instances.some((instance) => instanceOverlaps(range, instance, context.options))) return true;
   // The expansion cap ran out before reaching the range: answer "may match", so a client
   // is shown the event rather than silently missing it.
   return exhausted;

@@ -18,7 +18,8 @@ import { parseComponents } from '../carddav/parse-content.ts';
 import type { XmlElement } from '../xml/xml-element.ts';
 import { epochMs, timeProperty, tzidOf, type ZoneOptions } from './epoch-time.ts';
 import { expandInstances, recurrenceSets, type Instance, type RecurrenceSet } from './occurrences.ts';
-import { overlaps, parseUtcDateTime, type TimeRange } from './time-range.ts';
+import { parseUtcDateTime, type TimeRange } from './time-range.ts';
+import { instanceOverlaps } from './instance-overlaps.ts';
 
 export type ExpandRangeParse = { kind: 'ok'; range: TimeRange } | { kind: 'invalid'; message: string };
 
@@ -131,30 +132,6 @@ function writeZonedTimesInUtc(component: ICAL.Component, options: ZoneOptions): 
     property.removeParameter('tzid');
   }
   for (const child of component.getAllSubcomponents()) writeZonedTimesInUtc(child, options);
-}
-
-/** RFC 4791 §9.9's overlap rules for one instance (the same as calendar-query's). */
-function instanceOverlaps(range: TimeRange, instance: Instance, options: ZoneOptions): boolean {
-  if (instance.component.name === 'vtodo') return todoOverlaps(range, instance, options);
-  return instance.start !== undefined && overlaps(range, instance.start, instance.end ?? instance.start);
-}
-
-/** RFC 4791 §9.9's table for VTODO. */
-function todoOverlaps(range: TimeRange, instance: Instance, options: ZoneOptions): boolean {
-  const { start: s, end: e } = range;
-  const { start: dtstart, due } = instance;
-  if (dtstart !== undefined && instance.component.hasProperty('duration') && instance.end !== undefined) {
-    return s <= instance.end && (e > dtstart || e >= instance.end);
-  }
-  if (dtstart !== undefined && due !== undefined) return (s < due || s <= dtstart) && (e > dtstart || e >= due);
-  if (dtstart !== undefined) return s <= dtstart && e > dtstart;
-  if (due !== undefined) return s < due && e >= due;
-  const completed = timeProperty(instance.component, 'completed', options)?.ms;
-  const created = timeProperty(instance.component, 'created', options)?.ms;
-  if (completed !== undefined && created !== undefined) return (s <= created || s <= completed) && (e >= created || e >= completed);
-  if (completed !== undefined) return s <= completed && e >= completed;
-  if (created !== undefined) return e > created;
-  return true;
 }
 
 /**
