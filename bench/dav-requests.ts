@@ -35,6 +35,10 @@ export function benchVCard(index: number, edit = 0): string {
   return lines.map((line) => `${line}\r\n`).join('');
 }
 
+export const MKCOL_ADDRESS_BOOK =
+  '<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">' +
+  '<d:set><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>';
+
 export const PROPFIND_ETAG_TYPE =
   '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:getcontenttype/></d:prop></d:propfind>';
 

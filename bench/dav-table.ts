@@ -49,6 +49,8 @@ export function formatTable(columns: readonly SizeColumn[]): string {
     timed('sync-collection, one change', (column) => column.oneChangeSync),
     timed('addressbook-multiget, 500 with address-data', (column) => column.multiget),
   ];
+  // With one size there is nothing to divide by: drop the ratio column.
+  if (columns.length < 2) for (const row of rows) row.pop();
   const widths = rows[0]?.map((_, index) => Math.max(...rows.map((row) => row[index]?.length ?? 0))) ?? [];
   const format = (row: readonly string[]) => row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('   ');
   const oneChange = last.oneChangeSync.medianMs / first.oneChangeSync.medianMs;
@@ -63,9 +65,13 @@ export function formatTable(columns: readonly SizeColumn[]): string {
     ...rows.slice(1).map(format),
     '',
     `Times are ms from request to the last byte of the answer: median of ${first.propfindDepth1.runs} runs (min–max).`,
-    `The address book grows ${count(grew)}x. PROPFIND Depth 1 and the initial sync answer every contact, so a ratio`,
-    `near ${count(grew)} is linear in its size; the multiget answers 500 contacts and the one-change sync one, at every size,`,
-    'so both should stay near 1. PUT/s is a rate: higher is better.',
+    ...(columns.length < 2
+      ? []
+      : [
+          `The address book grows ${count(grew)}x. PROPFIND Depth 1 and the initial sync answer every contact, so a ratio`,
+          `near ${count(grew)} is linear in its size; the multiget answers 500 contacts and the one-change sync one, at every size,`,
+          'so both should stay near 1. PUT/s is a rate: higher is better.',
+        ]),
     `Answer sizes at N = ${count(last.contacts)}: PROPFIND ${kib(last.bytes.propfind)}, initial sync ${kib(last.bytes.initialSync)}, multiget ${kib(last.bytes.multiget)}.`,
     '',
     verdict,

@@ -2,7 +2,7 @@
 // store on disk) spoken to over HTTP on 127.0.0.1 as CardDAV clients speak to it. For each
 // size N it loads N contacts into one address book, then times what a phone's sync does:
 //
-//   npm run bench:dav -- [--dir DIR] [--sizes 1000,10000] [--runs 7] [--json]
+//   npm run bench:dav -- [--dir DIR] [--sizes 1000,10000] [--runs 15] [--json]
 //
 // --dir picks the disk (a temporary directory inside DIR, removed afterwards; default the
 // system temp directory); --sizes the address book sizes, each in a new store; --runs how
@@ -11,13 +11,14 @@
 // largest size ÷ the figure at the smallest. A sync-collection that returns one change must
 // not grow with the address book, so its ratio should stay near 1.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBenchServer, type BenchServer } from './dav-server.ts';
 import {
   benchVCard,
   itemName,
+  MKCOL_ADDRESS_BOOK,
   multigetBody,
   multistatusEntries,
   PROPFIND_ETAG_TYPE,
@@ -29,6 +30,7 @@ import { formatTable, type SizeColumn, type Timing, timingOf } from './dav-table
 
 const CLIENTS = 8;
 const MULTIGET_HREFS = 500;
+const WARM_UP_PUTS = 500;
 
 interface SizeResult {
   contacts: number;
@@ -52,16 +54,20 @@ async function main(): Promise<void> {
   if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 1)) {
     throw new RangeError(`--sizes takes whole numbers separated by commas, got ${values.sizes}`);
   }
-  const runs = values.runs === undefined ? 7 : Number(values.runs);
+  const runs = values.runs === undefined ? 15 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs takes a positive whole number, got ${values.runs}`);
   const workDir = await mkdtemp(join(resolve(values.dir ?? tmpdir()), 'holdfast-bench-dav-'));
+  const loadAtStart = loadAverage();
   const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}`;
   try {
-    console.log(`DAV benchmark in ${workDir}: sizes ${sizes.join(', ')}, ${runs} timed runs of each read, ${machine}`);
+    console.log(`DAV benchmark in ${workDir}: sizes ${sizes.join(', ')}, ${runs} timed runs of each read, ${machine}, load average ${loadAtStart}`);
     const results: SizeResult[] = [];
     for (const size of sizes) results.push(await measureSize(join(workDir, `data-${size}`), size, runs));
     console.log(`\n${formatTable(results.map(tableColumn))}`);
-    if (values.json) console.log(JSON.stringify({ dir: workDir, runs, clients: CLIENTS, machine, sizes: results }));
+    // Other work on the machine shows in the spread of the runs; the load says how much there was.
+    const load = loadAverage();
+    console.log(`load average at the end: ${load} (${cpus().length} CPUs); at the start it was ${loadAtStart}`);
+    if (values.json) console.log(JSON.stringify({ dir: workDir, runs, clients: CLIENTS, machine, loadAtStart, loadAtEnd: load, sizes: results }));
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -72,6 +78,11 @@ async function measureSize(dataDir: string, contacts: number, runs: number): Pro
   const server = await startBenchServer(dataDir);
   try {
     const book = `/dav/${server.userName}/contacts/`;
+    // A fresh server process: warm it up on another address book, so the JIT's first work
+    // is not charged to the smaller size's PUT rate.
+    const warmUpBook = `/dav/${server.userName}/warm-up/`;
+    expectStatus(await timedRequest(server, 'MKCOL', warmUpBook, { headers: { 'content-type': 'application/xml' }, body: MKCOL_ADDRESS_BOOK }), 201, 'MKCOL of the warm-up address book');
+    await loadContacts(server, warmUpBook, WARM_UP_PUTS);
     const load = await loadContacts(server, book, contacts);
     console.log(`  loaded ${contacts} contacts in ${load.seconds.toFixed(1)} s: ${load.putsPerSecond.toFixed(0)} PUT/s`);
 
@@ -140,6 +151,7 @@ async function loadContacts(server: BenchServer, book: string, contacts: number)
   let next = 0;
   const progressEvery = contacts >= 2000 ? Math.ceil(contacts / 10) : Infinity;
   const started = performance.now();
+  let lastProgress = started;
   const client = async () => {
     for (let index = next++; index < contacts; index = next++) {
       const answer = await timedRequest(server, 'PUT', `${book}${itemName(index)}`, {
@@ -149,8 +161,13 @@ async function loadContacts(server: BenchServer, book: string, contacts: number)
       expectStatus(answer, 201, `PUT of new contact ${index}`);
       latencies.push(answer.ms);
       if (latencies.length % progressEvery === 0) {
-        const seconds = (performance.now() - started) / 1000;
-        console.log(`  ${latencies.length} of ${contacts} contacts loaded, ${(latencies.length / seconds).toFixed(0)} PUT/s so far`);
+        const now = performance.now();
+        const rate = (puts: number, ms: number) => ((puts * 1000) / ms).toFixed(0);
+        console.log(
+          `  ${latencies.length} of ${contacts} contacts loaded: ${rate(progressEvery, now - lastProgress)} PUT/s for these ${progressEvery}, ` +
+            `${rate(latencies.length, now - started)} PUT/s so far`,
+        );
+        lastProgress = now;
       }
     }
   };
@@ -180,6 +197,13 @@ function expectStatus<T extends { status: number; text: string }>(answer: T, sta
 
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`the benchmark's check failed: ${message}`);
+}
+
+/** The 1, 5 and 15 minute load averages. */
+function loadAverage(): string {
+  return loadavg()
+    .map((load) => load.toFixed(1))
+    .join(', ');
 }
 
 function tableColumn(result: SizeResult): SizeColumn {
