@@ -76,6 +76,27 @@ describe('DAV REPORT: multiget and query', () => {
     assert.deepEqual(entries.map((e) => e.href), ['/dav/alice/berlin/f.ics']);
   });
 
+  test('calendar-data with expand sends one component per instance in the range, in UTC, overrides included', async () => {
+    const series = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN',
+      'BEGIN:VTIMEZONE', 'TZID:Europe/Berlin', 'BEGIN:STANDARD', 'DTSTART:19701025T030000', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:19700329T020000', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU', 'END:DAYLIGHT', 'END:VTIMEZONE',
+      'BEGIN:VEVENT', 'UID:series', 'DTSTAMP:20260101T000000Z', 'DTSTART;TZID=Europe/Berlin:20260601T100000', 'DTEND;TZID=Europe/Berlin:20260601T110000',
+      'RRULE:FREQ=WEEKLY', 'EXDATE;TZID=Europe/Berlin:20260608T100000', 'SUMMARY:Weekly', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:series', 'DTSTAMP:20260101T000000Z', 'RECURRENCE-ID;TZID=Europe/Berlin:20260615T100000', 'DTSTART;TZID=Europe/Berlin:20260615T120000', 'DTEND;TZID=Europe/Berlin:20260615T130000', 'SUMMARY:Moved', 'END:VEVENT',
+      'END:VCALENDAR', '',
+    ].join('\r\n');
+    assert.equal((await davRequest(server, 'PUT', '/dav/alice/calendar/series.ics', { body: series, headers: { 'content-type': 'text/calendar' } })).status, 201);
+    const body = `<c:calendar-multiget xmlns:d="DAV:" xmlns:c="${NS.caldav}"><d:prop><c:calendar-data><c:expand start="20260601T000000Z" end="20260620T000000Z"/></c:calendar-data></d:prop><d:href>/dav/alice/calendar/series.ics</d:href></c:calendar-multiget>`;
+    const [entry] = await multistatus(await davRequest(server, 'REPORT', '/dav/alice/calendar/', { body }));
+    const text = entry?.props.get(`{${NS.caldav}}calendar-data`)?.element.text ?? '';
+    assert.doesNotMatch(text, /RRULE|EXDATE|VTIMEZONE|TZID/);
+    const ids = [...text.matchAll(/RECURRENCE-ID:(\S+)/g)].map((m) => m[1]);
+    assert.deepEqual(ids, ['20260601T080000Z', '20260615T080000Z']);
+    assert.match(text, /DTSTART:20260615T100000Z/);
+    assert.match(text, /SUMMARY:Moved/);
+  });
+
   test('free-busy-query answers one VFREEBUSY with the busy time of a recurring event in the range', async () => {
     const body = `<c:free-busy-query xmlns:c="${NS.caldav}"><c:time-range start="20260302T000000Z" end="20260303T000000Z"/></c:free-busy-query>`;
     const response = await davRequest(server, 'REPORT', '/dav/alice/calendar/', { headers: { depth: '1' }, body });

@@ -15,6 +15,7 @@ import { readXmlBody } from './request-body.ts';
 import { depthOf } from './request-headers.ts';
 import { syncCollection } from './sync-collection.ts';
 import { floatingZoneOf, freeBusyReport } from './free-busy-report.ts';
+import { expandCalendar, expandRangeOf } from './calendar-expand.ts';
 import { NS, childElement, childElements, type XmlElement } from './xml/xml-element.ts';
 import { el, type XmlOut } from './xml/write-xml.ts';
 
@@ -59,6 +60,12 @@ async function describe(resource: DavResource, names: PropertyName[], context: P
   return propstatResponse(resource.href, byStatus);
 }
 
+/** The content for address-data / calendar-data: as stored, or expanded when asked. */
+function dataLoader(root: XmlElement, load: () => Promise<string>): () => Promise<string> {
+  const range = expandRangeOf(root);
+  return range ? async () => expandCalendar(await load(), range) : load;
+}
+
 async function multiget(request: FastifyRequest, context: DavContext, root: XmlElement): Promise<XmlOut[]> {
   const names = requestedProps(root);
   const properties = propertyContext(context);
@@ -78,7 +85,7 @@ async function multiget(request: FastifyRequest, context: DavContext, root: XmlE
       continue;
     }
     const resource = found;
-    responses.push(await describe(resource, names, properties, () => (resource.kind === 'item' ? contentText(context, resource) : Promise.resolve(''))));
+    responses.push(await describe(resource, names, properties, dataLoader(root, () => (resource.kind === 'item' ? contentText(context, resource) : Promise.resolve('')))));
   }
   return responses;
 }
@@ -123,7 +130,7 @@ async function query(request: FastifyRequest, context: DavContext, root: XmlElem
       responses.push(statusResponse(resource.href, 507, `More than ${limit} results match; only the first ${limit} are listed.`));
       break;
     }
-    responses.push(await describe(candidate, names, properties, load));
+    responses.push(await describe(candidate, names, properties, dataLoader(root, load)));
   }
   return responses;
 }
