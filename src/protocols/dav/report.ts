@@ -15,7 +15,9 @@ import { readXmlBody } from './request-body.ts';
 import { depthOf } from './request-headers.ts';
 import { syncCollection } from './sync-collection.ts';
 import { floatingZoneOf, freeBusyReport } from './free-busy-report.ts';
-import { expandCalendar, expandRangeOf } from './calendar-expand.ts';
+import { expandCalendarData, parseExpandRange } from './caldav/expand.ts';
+import type { TimeRange } from './caldav/time-range.ts';
+import type { Collection } from '../../store/types.ts';
 import { NS, childElement, childElements, type XmlElement } from './xml/xml-element.ts';
 import { el, type XmlOut } from './xml/write-xml.ts';
 
@@ -60,10 +62,22 @@ async function describe(resource: DavResource, names: PropertyName[], context: P
   return propstatResponse(resource.href, byStatus);
 }
 
-/** The content for address-data / calendar-data: as stored, or expanded when asked. */
-function dataLoader(root: XmlElement, load: () => Promise<string>): () => Promise<string> {
+/** The expand range asked for inside `<cal:calendar-data>` of the report's prop, if any. */
+function expandRangeOf(root: XmlElement): TimeRange | null {
+  const data = childElement(childElement(root, NS.dav, 'prop') ?? root, NS.caldav, 'calendar-data');
+  const expand = data ? childElement(data, NS.caldav, 'expand') : undefined;
+  if (!expand) return null;
+  const parsed = parseExpandRange(expand);
+  if (parsed.kind === 'invalid') throw davError('bad-request', `The expand range is not usable: ${parsed.message}`);
+  return parsed.range;
+}
+
+/** The content for address-data / calendar-data: as stored, or expanded (RFC 4791 §9.6.5) when asked. */
+function dataLoader(root: XmlElement, collection: Collection, load: () => Promise<string>): () => Promise<string> {
   const range = expandRangeOf(root);
-  return range ? async () => expandCalendar(await load(), range) : load;
+  if (!range) return load;
+  const zone = floatingZoneOf(collection);
+  return async () => expandCalendarData(await load(), range, zone === undefined ? {} : { floatingTimeZone: zone });
 }
 
 async function multiget(request: FastifyRequest, context: DavContext, root: XmlElement): Promise<XmlOut[]> {
@@ -85,7 +99,8 @@ async function multiget(request: FastifyRequest, context: DavContext, root: XmlE
       continue;
     }
     const resource = found;
-    responses.push(await describe(resource, names, properties, dataLoader(root, () => (resource.kind === 'item' ? contentText(context, resource) : Promise.resolve('')))));
+    const load = (): Promise<string> => (resource.kind === 'item' ? contentText(context, resource) : Promise.resolve(''));
+    responses.push(await describe(resource, names, properties, resource.kind === 'item' ? dataLoader(root, resource.collection, load) : load));
   }
   return responses;
 }
@@ -130,7 +145,7 @@ async function query(request: FastifyRequest, context: DavContext, root: XmlElem
       responses.push(statusResponse(resource.href, 507, `More than ${limit} results match; only the first ${limit} are listed.`));
       break;
     }
-    responses.push(await describe(candidate, names, properties, dataLoader(root, load)));
+    responses.push(await describe(candidate, names, properties, dataLoader(root, candidate.collection, load)));
   }
   return responses;
 }
