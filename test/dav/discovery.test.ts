@@ -76,6 +76,12 @@ describe('DAV discovery', () => {
     }
   });
 
+  test('a method DAV does not define (POST) answers 405 with Allow', async () => {
+    const response = await davRequest(server, 'POST', '/dav/alice/contacts/', { body: 'x' });
+    assert.equal(response.status, 405);
+    assert.match(response.headers.get('allow') ?? '', /PROPFIND/);
+  });
+
   test('a request without credentials is challenged for Basic sign-in', async () => {
     const response = await fetch(`${server.url}/dav/alice/`, { method: 'PROPFIND', headers: { depth: '0' } });
     assert.equal(response.status, 401);

@@ -50,6 +50,10 @@ async function options(_request: FastifyRequest, reply: FastifyReply): Promise<F
   return reply.code(200).header('dav', DAV_CLASSES).header('allow', ALLOWED_METHODS).header('ms-author-via', 'DAV').send();
 }
 
+async function notAllowed(request: FastifyRequest): Promise<FastifyReply> {
+  throw davError('method-not-allowed', `${request.method} is not a DAV method; the methods allowed are ${ALLOWED_METHODS}.`, { allow: ALLOWED_METHODS });
+}
+
 function notYet(what: string): Handler {
   return async () => {
     throw davError('not-implemented', `${what} is not supported yet.`);
@@ -97,6 +101,8 @@ export function davPlugin(app: FastifyInstance, options_: DavPluginOptions, done
       COPY: (request, reply) => copyOrMove(request, reply, 'COPY'),
       MOVE: (request, reply) => copyOrMove(request, reply, 'MOVE'),
       REPORT: (request, reply) => report(request, reply, xmlLimit),
+      POST: notAllowed,
+      PATCH: notAllowed,
       LOCK: notYet('LOCK (locking arrives with the file tree)'),
       UNLOCK: notYet('UNLOCK (locking arrives with the file tree)'),
     };
