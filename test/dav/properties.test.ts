@@ -124,6 +124,15 @@ describe('DAV PROPFIND and PROPPATCH', () => {
     assert.equal(entry?.props.get(`{${LITMUS}}b`)?.element.text, 'second');
   });
 
+  test('a displayname on an item is the client\'s own (dead) property; getetag stays protected', async () => {
+    const set = await davRequest(server, 'PROPPATCH', '/dav/alice/calendar/e.ics', { body: proppatch('<d:set><d:prop><d:displayname>Mine</d:displayname></d:prop></d:set>') });
+    assert.equal((await multistatus(set))[0]?.props.get('{DAV:}displayname')?.status, 200);
+    const [entry] = await multistatus(await davRequest(server, 'PROPFIND', '/dav/alice/calendar/e.ics', { headers: { depth: '0' }, body: propfindBody('d:displayname') }));
+    assert.equal(entry?.props.get('{DAV:}displayname')?.element.text, 'Mine');
+    const etag = await davRequest(server, 'PROPPATCH', '/dav/alice/calendar/', { body: proppatch('<d:set><d:prop><d:getetag>"x"</d:getetag></d:prop></d:set>') });
+    assert.equal((await multistatus(etag))[0]?.props.get('{DAV:}getetag')?.status, 403);
+  });
+
   test('a dead property set on a collection can be removed again', async () => {
     await davRequest(server, 'PROPPATCH', '/dav/alice/tasks/', { body: proppatch('<d:set><d:prop><t:x>1</t:x></d:prop></d:set>') });
     await davRequest(server, 'PROPPATCH', '/dav/alice/tasks/', { body: proppatch('<d:remove><d:prop><t:x/></d:prop></d:remove>') });

@@ -261,10 +261,15 @@ export function liveProperty(property: PropertyName, resource: DavResource): Liv
   return LIVE_BY_NAME.get(clarkName(property))?.find((p) => p.appliesTo(resource));
 }
 
-/** A live property that a client may not set on this resource (RFC 4918 §15: protected). */
+// RFC 4918 §15: computed by the server on every resource that has them; never dead.
+const ALWAYS_PROTECTED = new Set(['resourcetype', 'getetag', 'getcontentlength', 'getcontenttype', 'getlastmodified', 'creationdate', 'lockdiscovery', 'supportedlock']);
+
+/** A live property that a client may not set on this resource. A name that is live only on
+ * other kinds of resource (displayname on an item) is the client's to keep as a dead one. */
 export function isProtected(property: PropertyName, resource: DavResource): boolean {
   if (resource.kind === 'collection' && displayPropOf(property, resource.collection)) return false;
-  return LIVE_BY_NAME.has(clarkName(property));
+  if (property.ns === NS.dav && ALWAYS_PROTECTED.has(property.name)) return true;
+  return liveProperty(property, resource) !== undefined;
 }
 
 /** Dead properties of the resource, by Clark name, as stored XML. */
