@@ -46,7 +46,7 @@ export const ALLOWED_METHODS = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPP
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
-async function options(_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function answerOptions(_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   return reply.code(200).header('dav', DAV_CLASSES).header('allow', ALLOWED_METHODS).header('ms-author-via', 'DAV').send();
 }
 
@@ -60,12 +60,12 @@ function notYet(what: string): Handler {
   };
 }
 
-export function davPlugin(app: FastifyInstance, options_: DavPluginOptions, done: (error?: Error) => void): void {
+export function davPlugin(app: FastifyInstance, settings: DavPluginOptions, done: (error?: Error) => void): void {
   for (const [method, hasBody] of EXTRA_METHODS) {
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody });
   }
-  const xmlLimit = Math.min(options_.maxBodyBytes, DEFAULT_XML_LIMITS.maxBytes);
-  const errorHandler = createDavErrorHandler(options_.maxBodyBytes);
+  const xmlLimit = Math.min(settings.maxBodyBytes, DEFAULT_XML_LIMITS.maxBytes);
+  const errorHandler = createDavErrorHandler(settings.maxBodyBytes);
 
   // RFC 6764 §5: the well-known URLs point at the root, from which current-user-principal
   // leads on. They need no sign-in: a redirect reveals nothing.
@@ -82,17 +82,17 @@ export function davPlugin(app: FastifyInstance, options_: DavPluginOptions, done
 
   void app.register(async (dav) => {
     dav.setErrorHandler(errorHandler);
-    dav.decorateRequest('davStoreIdentity', options_.identity);
-    dav.addHook('onRequest', options_.authenticate);
+    dav.decorateRequest('davStoreIdentity', settings.identity);
+    dav.addHook('onRequest', settings.authenticate);
     dav.removeAllContentTypeParsers();
     dav.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));
 
     const propfindHandler: Handler = (request, reply) => propfind(request, reply, xmlLimit);
     const handlers: Record<string, Handler> = {
-      OPTIONS: options,
+      OPTIONS: answerOptions,
       GET: getItem,
       HEAD: getItem,
-      PUT: (request, reply) => putItem(request, reply, options_.maxBodyBytes),
+      PUT: (request, reply) => putItem(request, reply, settings.maxBodyBytes),
       DELETE: deleteResource,
       PROPFIND: propfindHandler,
       PROPPATCH: (request, reply) => proppatch(request, reply, xmlLimit),
