@@ -90,7 +90,8 @@ export interface UserStore {
   putItem(collection: string, name: string, content: ContentSource, options: WriteOptions): Promise<WriteResult>;
   deleteItem(collection: string, name: string, options: ChangeOptions): Promise<DeleteResult>;
   /** In one transaction: the source gets a tombstone and the destination a revision with
-   * the same content. A move can never lose or duplicate an item. */
+   * the same content and the source's dead properties. A move can never lose or duplicate
+   * an item. */
   moveItem(from: ItemAddress, to: ItemAddress, options: TransferOptions): Promise<ItemTransferResult>;
   copyItem(from: ItemAddress, to: ItemAddress, options: TransferOptions): Promise<ItemTransferResult>;
   /** Sets (or, with null, removes) dead properties of a live item. Not a revision: the

@@ -473,6 +473,25 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal((await user.getItem('book', 'a.vcf'))?.head.id, a.revision.id, 'the source is untouched');
     });
 
+    it('carries dead properties with an item that is moved or copied, and with a copied collection', async () => {
+      const user = await newUser();
+      await user.createCollection({ name: 'props-src', kind: 'files' });
+      await user.putItem('props-src', 'f', Buffer.from('x'), { contentType: 'text/plain', author: 't' });
+      await user.setItemProps('props-src', 'f', { '{urn:x}tag': 'kept' });
+      await user.putItem('props-src', 'target', Buffer.from('y'), { contentType: 'text/plain', author: 't' });
+      await user.setItemProps('props-src', 'target', { '{urn:x}old': 'replaced' });
+
+      const copied = await user.copyItem({ collection: 'props-src', name: 'f' }, { collection: 'props-src', name: 'target' }, { author: 't', overwrite: true });
+      assert.equal(copied.kind, 'copied');
+      assert.deepEqual((await user.getItem('props-src', 'target'))?.props, { '{urn:x}tag': 'kept' }, "the destination's become the source's");
+      const moved = await user.moveItem({ collection: 'props-src', name: 'f' }, { collection: 'props-src', name: 'g' }, { author: 't', overwrite: false });
+      assert.equal(moved.kind, 'moved');
+      assert.deepEqual((await user.getItem('props-src', 'g'))?.props, { '{urn:x}tag': 'kept' });
+      const tree = await user.copyCollection('props-src', { parent: null, name: 'props-copy' }, { overwrite: false, depth: 'infinity', author: 't' });
+      assert.equal(tree.kind, 'copied');
+      assert.deepEqual((await user.getItem('props-copy', 'g'))?.props, { '{urn:x}tag': 'kept' });
+    });
+
     it('keeps a unique key (a UID) unique among the live items of a collection', async () => {
       const user = await newUser();
       await user.createCollection({ name: 'other', kind: 'contacts' });

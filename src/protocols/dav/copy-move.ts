@@ -95,14 +95,7 @@ async function transferItem(
   const options = { author: authorOf(request), overwrite, precondition };
   const result = method === 'MOVE' ? await userStore.moveItem(from, to, options) : await userStore.copyItem(from, to, options);
   if (result.kind === 'key-conflict') throw uidConflict(target, context.user.name, result.existingName);
-  if (result.kind === 'moved' || result.kind === 'copied') {
-    // Dead properties go with the resource (RFC 4918 §9.8.2, §9.9.1). The store's transfer
-    // carries content only, so they follow in a second step; they are not versioned, and
-    // the content, which is, has already moved atomically.
-    const replaced = destination.kind === 'item' ? destination.item.props : {};
-    const props: Record<string, string | null> = { ...Object.fromEntries(Object.keys(replaced).map((k) => [k, null])), ...source.item.props };
-    if (Object.keys(props).length > 0) await userStore.setItemProps(to.collection, to.name, props);
-  }
+  // Dead properties travel with the content, in the store's one transaction.
   return answerItem(result, done, existed);
 }
 

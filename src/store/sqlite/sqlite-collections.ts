@@ -82,7 +82,8 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
       .all(from.id) as string[];
     for (const revisionId of heads) {
       const source = q.userRevision(revisionId) as RevisionWithContent;
-      q.copyContent(to, { itemId: null, name: source.item_name, parentId: null }, source, { author }, null);
+      const copy = q.copyContent(to, { itemId: null, name: source.item_name, parentId: null }, source, { author }, null);
+      q.carryProps(source.item_id, copy.itemId);
     }
     return heads.length;
   };

@@ -42,6 +42,7 @@ export function transferItem(
       { author: options.author },
       null,
     );
+    q.carryProps(sourceHead.itemId, revision.itemId);
     const tombstone = mode === 'move' ? q.tombstone(sourceCollection, sourceHead, { author: options.author }) : null;
     return {
       kind: mode === 'move' ? 'moved' : 'copied',

@@ -132,6 +132,11 @@ export function userQueries(ctx: SqliteContext, userId: number) {
         uniqueKey: source.unique_key,
       });
     },
+    /** Dead properties go with an item that is copied or moved (RFC 4918 §9.8.2, §9.9.1):
+     * the destination's become the source's, in the same transaction as its content. */
+    carryProps(fromItemId: number, toItemId: number): void {
+      ctx.sql('UPDATE items SET props = (SELECT props FROM items WHERE id = ?) WHERE id = ?').run(fromItemId, toItemId);
+    },
     tombstone(collection: Collection, head: Revision, options: ChangeOptions): Revision {
       return appendRevision(ctx, {
         userId,
