@@ -7,8 +7,13 @@ export const USER_NAME_RULE =
   'A user name is 1 to 64 characters of lowercase letters, digits, ".", "_" and "-", ' +
   'starting with a letter or digit, because it appears in URLs.';
 
+/** Names that are URL segments of their own: /dav/principals/ holds every principal, so a
+ * user called "principals" would have a home the server cannot tell from them. */
+const RESERVED = new Set(['principals']);
+
 /** Null if the name is acceptable, otherwise a message saying what a valid name is. */
 export function checkUserName(name: string): string | null {
+  if (RESERVED.has(name)) return `"${name}" is reserved (it is part of Holdfast's URLs); choose another user name.`;
   if (USER_NAME.test(name)) return null;
   return `"${describe(name)}" is not a valid user name. ${USER_NAME_RULE}`;
 }

@@ -160,6 +160,14 @@ void describe('users', () => {
     }
   });
 
+  void test('a name that is part of the server\'s URLs ("principals") is refused as reserved', async () => {
+    const { accounts } = await setup();
+    const result = await accounts.addUser('principals', ALICE_PASSWORD);
+    assert.equal(result.kind, 'invalid-name');
+    assert.match(result.kind === 'invalid-name' ? result.message : '', /"principals" is reserved/);
+    assert.deepEqual(await accounts.listUsers({ includeDeleted: true }), []);
+  });
+
   void test('a name already in use, even by a deleted user, is taken', async () => {
     const { accounts } = await setup();
     await addUser(accounts, 'alice', ALICE_PASSWORD);
