@@ -16,6 +16,7 @@ import type {
   CollectionMoveResult,
   CollectionTarget,
   CollectionProps,
+  CollectionPropsPatch,
   Content,
   ContentSource,
   CreateCollectionResult,
@@ -65,8 +66,9 @@ export interface UserStore {
   getCollection(path: string): Promise<Collection | null>;
   /** Creates `name` inside the live collection at `parent` (or at the top). */
   createCollection(input: { name: string; kind: CollectionKind; props?: CollectionProps; parent?: string }): Promise<CreateCollectionResult>;
-  /** Merges the given properties into the collection's (undefined leaves one unchanged). */
-  updateCollection(path: string, props: CollectionProps): Promise<CollectionChangeResult>;
+  /** Merges the given properties into the collection's: a value sets, null removes,
+   * undefined leaves one unchanged (for `extra`, key by key). */
+  updateCollection(path: string, props: CollectionPropsPatch): Promise<CollectionChangeResult>;
   /** Moves the collection and everything inside it to the trash; items keep their history. */
   deleteCollection(path: string): Promise<CollectionChangeResult>;
   /** Brings a deleted collection back by id, with what was deleted with it, under its old

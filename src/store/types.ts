@@ -32,6 +32,12 @@ export interface CollectionProps {
   extra?: Record<string, string>;
 }
 
+/** A change to a collection's properties: a value sets, null removes, absent leaves as is
+ * (for `extra`, key by key). */
+export type CollectionPropsPatch = { [K in Exclude<keyof CollectionProps, 'extra'>]?: CollectionProps[K] | null } & {
+  extra?: Record<string, string | null>;
+};
+
 export interface Collection {
   id: number;
   userId: number;

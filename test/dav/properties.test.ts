@@ -138,5 +138,31 @@ describe('DAV PROPFIND and PROPPATCH', () => {
     await davRequest(server, 'PROPPATCH', '/dav/alice/tasks/', { body: proppatch('<d:remove><d:prop><t:x/></d:prop></d:remove>') });
     const [entry] = await multistatus(await davRequest(server, 'PROPFIND', '/dav/alice/tasks/', { headers: { depth: '0' } }));
     assert.ok(!entry?.props.has(`{${LITMUS}}x`));
+    const alice = await server.store.accounts.getUserByName('alice');
+    const stored = await server.store.forUser(alice?.id ?? 0).getCollection('tasks');
+    assert.equal(stored?.props.extra?.[`{${LITMUS}}x`], undefined, 'removed from the store, not kept as an empty value');
+  });
+
+  test('calendar-order and the description can be removed, from the store too', async () => {
+    await davRequest(server, 'PROPPATCH', '/dav/alice/calendar/', {
+      body: proppatch('<d:set><d:prop><ical:calendar-order>5</ical:calendar-order><cal:calendar-description>x</cal:calendar-description></d:prop></d:set>'),
+    });
+    const removed = await davRequest(server, 'PROPPATCH', '/dav/alice/calendar/', {
+      body: proppatch('<d:remove><d:prop><ical:calendar-order/><cal:calendar-description/></d:prop></d:remove>'),
+    });
+    const [patched] = await multistatus(removed);
+    assert.ok([...(patched?.props.values() ?? [])].every((p) => p.status === 200));
+    const [entry] = await multistatus(
+      await davRequest(server, 'PROPFIND', '/dav/alice/calendar/', {
+        headers: { depth: '0' },
+        body: `<d:propfind xmlns:d="DAV:" xmlns:cal="${NS.caldav}" xmlns:ical="${NS.apple}"><d:prop><cal:calendar-description/><ical:calendar-order/></d:prop></d:propfind>`,
+      }),
+    );
+    assert.equal(entry?.props.get(`{${NS.apple}}calendar-order`)?.status, 404);
+    assert.equal(entry?.props.get(`{${NS.caldav}}calendar-description`)?.status, 404);
+    const alice = await server.store.accounts.getUserByName('alice');
+    const stored = await server.store.forUser(alice?.id ?? 0).getCollection('calendar');
+    assert.equal(stored?.props.order, undefined);
+    assert.equal(stored?.props.description, undefined);
   });
 });

@@ -267,6 +267,10 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.deepEqual(updated.collection.props, { displayName: 'Home', color: '#ff0000', description: 'family', extra: { 'x:order': '3' } });
       assert.ok(updated.collection.seq > created.collection.seq);
 
+      const removed = await user.updateCollection('cal', { description: null, extra: { 'x:order': null } });
+      assert.ok(removed.kind === 'changed');
+      assert.deepEqual(removed.collection.props, { displayName: 'Home', color: '#ff0000' }, 'null removes a property');
+
       await user.putItem('cal', 'e1.ics', Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n'), { contentType: 'text/calendar', author: 't' });
       assert.equal((await user.deleteCollection('cal')).kind, 'changed');
       assert.equal(await user.getCollection('cal'), null);

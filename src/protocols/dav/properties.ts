@@ -276,8 +276,7 @@ export function isProtected(property: PropertyName, resource: DavResource): bool
 export function deadProperties(resource: DavResource): Record<string, string> {
   if (resource.kind === 'item') return resource.item.props;
   if (resource.kind !== 'collection') return {};
-  // An empty string marks a removed property: the store merges `extra`, it cannot drop a key.
-  return Object.fromEntries(Object.entries(resource.collection.props.extra ?? {}).filter(([, value]) => value !== ''));
+  return resource.collection.props.extra ?? {};
 }
 
 /** A stored dead property back as XML: its value as it was set, children and all. */

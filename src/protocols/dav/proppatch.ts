@@ -3,7 +3,7 @@
 // own status and every other with 424 Failed Dependency, and the store is not touched.
 // What passes is written in one store call, so it lands whole or not at all.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CollectionProps } from '../../store/types.ts';
+import type { CollectionPropsPatch } from '../../store/types.ts';
 import { davError } from './dav-errors.ts';
 import { davContext, existing, requestPath, type DavResource } from './dav-resources.ts';
 import { propstatResponse, sendMultistatus } from './multistatus.ts';
@@ -47,8 +47,9 @@ function check(instruction: Instruction, resource: DavResource): Check {
   if (isProtected(property, resource)) return { ok: false, status: 403, reason: `{${property.ns}}${property.name} is computed by the server and cannot be changed.` };
   const display = resource.kind === 'collection' ? displayPropOf(property, resource.collection) : null;
   if (display === 'order') {
-    if (action === 'remove') return { ok: false, status: 409, reason: 'calendar-order cannot be removed; set another number instead.' };
-    if (!/^-?\d{1,9}$/.test(instruction.element.text.trim())) return { ok: false, status: 409, reason: 'calendar-order must be a whole number.' };
+    if (action === 'set' && !/^-?\d{1,9}$/.test(instruction.element.text.trim())) {
+      return { ok: false, status: 409, reason: 'calendar-order must be a whole number.' };
+    }
   } else if (display && action === 'set' && instruction.element.text.length > MAX_TEXT[display]) {
     return { ok: false, status: 409, reason: `The value is longer than ${MAX_TEXT[display]} characters.` };
   } else if (!display && action === 'set' && Buffer.byteLength(serializeXml(fromParsed(instruction.element))) > MAX_DEAD_PROPERTY_BYTES) {
@@ -88,19 +89,18 @@ export async function proppatch(request: FastifyRequest, reply: FastifyReply, xm
 
 async function apply(userStore: ReturnType<typeof davContext>['userStore'], resource: DavResource, instructions: Instruction[]): Promise<void> {
   // Later instructions win: PROPPATCH is processed in document order.
+  // null removes, in the store as here.
   const dead: Record<string, string | null> = {};
-  const display: CollectionProps = {};
+  const display: CollectionPropsPatch = {};
   for (const { action, property, element } of instructions) {
     const key = resource.kind === 'collection' ? displayPropOf(property, resource.collection) : null;
-    if (key === 'order') display.order = Number(element.text.trim());
-    else if (key) display[key] = action === 'set' ? element.text : '';
+    if (key === 'order') display.order = action === 'set' ? Number(element.text.trim()) : null;
+    else if (key) display[key] = action === 'set' ? element.text : null;
     else dead[clarkName(property)] = action === 'set' ? serializeXml(fromParsed(element)) : null;
   }
 
   if (resource.kind === 'collection') {
-    // The store merges `extra`; a removed property is kept as '' (see properties.ts).
-    const extra = Object.fromEntries(Object.entries(dead).map(([k, v]) => [k, v ?? '']));
-    const result = await userStore.updateCollection(resource.collection.path, { ...display, ...(Object.keys(extra).length > 0 ? { extra } : {}) });
+    const result = await userStore.updateCollection(resource.collection.path, { ...display, ...(Object.keys(dead).length > 0 ? { extra: dead } : {}) });
     if (result.kind !== 'changed') throw davError('not-found', 'The collection was deleted or moved while its properties were being changed; nothing was changed.');
     return;
   }

@@ -8,6 +8,7 @@ import type {
   CollectionCopyResult,
   CollectionMoveResult,
   CollectionProps,
+  CollectionPropsPatch,
   CollectionTarget,
   CreateCollectionResult,
 } from '../types.ts';
@@ -133,12 +134,7 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
       return ctx.committer.run((): CollectionChangeResult => {
         const collection = q.liveCollection(path);
         if (!collection) return { kind: 'not-found' };
-        const merged: CollectionProps = { ...collection.props };
-        for (const [key, value] of Object.entries(props) as Array<[keyof CollectionProps, unknown]>) {
-          if (value === undefined) continue;
-          if (key === 'extra') merged.extra = { ...collection.props.extra, ...(value as Record<string, string>) };
-          else (merged as Record<string, unknown>)[key] = value;
-        }
+        const merged = mergeProps(collection.props, props);
         ctx.sql('UPDATE collections SET props = ? WHERE id = ?').run(JSON.stringify(merged), collection.id);
         return { kind: 'changed', collection: q.recordCollectionChange(collection.id) };
       });
@@ -239,4 +235,24 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
       });
     },
   };
+}
+
+/** A collection's properties after a patch: a value sets, null removes, undefined keeps. */
+function mergeProps(current: CollectionProps, patch: CollectionPropsPatch): CollectionProps {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined || key === 'extra') continue;
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  if (patch.extra !== undefined) {
+    const extra: Record<string, string> = { ...current.extra };
+    for (const [key, value] of Object.entries(patch.extra)) {
+      if (value === null) delete extra[key];
+      else extra[key] = value;
+    }
+    if (Object.keys(extra).length > 0) merged.extra = extra;
+    else delete merged.extra;
+  }
+  return merged;
 }
