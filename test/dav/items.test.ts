@@ -88,13 +88,36 @@ describe('DAV items: GET, HEAD, PUT, DELETE', () => {
     assert.equal((await davRequest(server, 'PUT', '/dav/alice/contacts/', { body: 'x' })).status, 405);
   });
 
-  test('content larger than maxBodyBytes is refused with 413 and nothing is stored', async () => {
+  test('content larger than maxBodyBytes is refused with 413 and the max-resource-size precondition, and nothing is stored', async () => {
     const small = await startHarness({ config: { maxBodyBytes: 1024 } });
     try {
       const before = (await small.store.identity()).sequence;
       const response = await davRequest(small, 'PUT', '/dav/alice/contacts/big.vcf', { body: card('big', 'x'.repeat(4096)), headers: VCARD });
       assert.equal(response.status, 413);
+      const body = await response.text();
+      assert.ok(body.includes('xmlns:card="urn:ietf:params:xml:ns:carddav"') && body.includes('<card:max-resource-size/>'), body);
+      const event = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:big\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T100000Z\r\nSUMMARY:${'x'.repeat(4096)}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+      const calendar = await davRequest(small, 'PUT', '/dav/alice/calendar/big.ics', { body: event, headers: { 'content-type': 'text/calendar' } });
+      assert.equal(calendar.status, 413);
+      const calendarBody = await calendar.text();
+      assert.ok(calendarBody.includes('xmlns:cal="urn:ietf:params:xml:ns:caldav"') && calendarBody.includes('<cal:max-resource-size/>'), calendarBody);
       assert.equal((await small.store.identity()).sequence, before);
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('address books and calendars advertise the limit as max-resource-size', async () => {
+    const small = await startHarness({ config: { maxBodyBytes: 4096 } });
+    try {
+      for (const [path, ns] of [['/dav/alice/contacts/', 'urn:ietf:params:xml:ns:carddav'], ['/dav/alice/calendar/', 'urn:ietf:params:xml:ns:caldav']] as const) {
+        const response = await davRequest(small, 'PROPFIND', path, {
+          headers: { depth: '0' },
+          body: `<d:propfind xmlns:d="DAV:" xmlns:x="${ns}"><d:prop><x:max-resource-size/></d:prop></d:propfind>`,
+        });
+        assert.equal(response.status, 207);
+        assert.match(await response.text(), /max-resource-size[^>]*>4096</);
+      }
     } finally {
       await small.close();
     }

@@ -42,6 +42,10 @@ export const DAV_ERRORS = {
   'calendar-supported-filter': { status: 403, condition: { ns: NS.caldav, name: 'supported-filter' } },
   'calendar-supported-collation': { status: 403, condition: { ns: NS.caldav, name: 'supported-collation' } },
   'calendar-valid-filter': { status: 403, condition: { ns: NS.caldav, name: 'valid-filter' } },
+  // Larger than the collection's max-resource-size (RFC 6352 §6.2.3, RFC 4791 §5.2.5): 413,
+  // the specific status, with the precondition the client can read.
+  'address-max-resource-size': { status: 413, condition: { ns: NS.carddav, name: 'max-resource-size' } },
+  'calendar-max-resource-size': { status: 413, condition: { ns: NS.caldav, name: 'max-resource-size' } },
   'not-found': { status: 404 },
   'method-not-allowed': { status: 405 },
   /** The parent collection is missing, or the resource cannot exist where it was asked for. */

@@ -83,6 +83,7 @@ export function davPlugin(app: FastifyInstance, settings: DavPluginOptions, done
   void app.register(async (dav) => {
     dav.setErrorHandler(errorHandler);
     dav.decorateRequest('davStoreIdentity', settings.identity);
+    dav.decorateRequest('davMaxResourceBytes', settings.maxBodyBytes);
     dav.addHook('onRequest', settings.authenticate);
     dav.removeAllContentTypeParsers();
     dav.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));

@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The store's identity reader, decorated on DAV requests only (./dav-plugin.ts). */
     davStoreIdentity: () => Promise<StoreIdentity>;
+    /** The largest content a PUT may store (config maxBodyBytes), set by the DAV plugin. */
+    davMaxResourceBytes: number;
   }
 }
 
@@ -41,11 +43,13 @@ export interface DavContext {
   userStore: UserStore;
   /** Who the store is (id, generation, sequence): store metadata for sync tokens, not user data. */
   identity: () => Promise<StoreIdentity>;
+  /** The largest content a PUT may store: the collections' max-resource-size. */
+  maxResourceBytes: number;
 }
 
 export function davContext(request: FastifyRequest): DavContext {
   const { user, userStore } = signedIn(request);
-  return { user, userStore, identity: request.davStoreIdentity };
+  return { user, userStore, identity: request.davStoreIdentity, maxResourceBytes: request.davMaxResourceBytes };
 }
 
 export function requestPath(request: FastifyRequest): string {

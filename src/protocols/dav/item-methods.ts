@@ -9,6 +9,7 @@ import { etagOf, notModified, staleMessage, writePrecondition } from '../rest/co
 import { davError } from './dav-errors.ts';
 import { authorOf, davContext, existing, lookup, requestPath, type Lookup } from './dav-resources.ts';
 import { checkContent, needsContentCheck, uidConflict, type CheckedContent } from './content-rules.ts';
+import { flavourOf } from './properties.ts';
 import { readBody } from './request-body.ts';
 import { depthOf } from './request-headers.ts';
 
@@ -75,8 +76,11 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
     throw davError('unsupported-media-type', `Content-Encoding "${encoding}" is not accepted: send the content as it should be stored.`);
   }
   if (request.headers['content-range'] !== undefined) throw davError('bad-request', 'A partial PUT (Content-Range) is not supported; send the whole content.');
+  // Address books and calendars name their limit (max-resource-size) in the answer too.
+  const flavour = flavourOf(target.collection.kind);
+  const tooLargeCode = flavour === 'addressbook' ? 'address-max-resource-size' : flavour === 'calendar' ? 'calendar-max-resource-size' : 'too-large';
   const tooLarge = (limit: number) =>
-    davError('too-large', `The content is larger than the limit of ${formatBytes(limit)}; nothing was stored.`, { connection: 'close' });
+    davError(tooLargeCode, `The content is larger than the limit of ${formatBytes(limit)}; nothing was stored.`, { connection: 'close' });
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
 
@@ -86,7 +90,7 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
   let content: Buffer | AsyncIterable<Uint8Array> = bodyChunks(request.raw);
   let checked: CheckedContent = { contentType: contentType ?? 'application/octet-stream' };
   if (needsContentCheck(target.collection)) {
-    const body = await readBody(request, maxBodyBytes);
+    const body = await readBody(request, maxBodyBytes, tooLargeCode);
     checked = checkContent(target.collection, contentType, body);
     content = body;
   }

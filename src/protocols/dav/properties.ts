@@ -179,6 +179,22 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
       ),
   },
   {
+    // RFC 6352 §6.2.3: the largest vCard an address book takes.
+    ns: NS.carddav,
+    name: 'max-resource-size',
+    allprop: false,
+    appliesTo: (r) => r.kind === 'collection' && flavourOf(r.collection.kind) === 'addressbook',
+    value: (_r, c) => [String(c.maxResourceBytes)],
+  },
+  {
+    // RFC 4791 §5.2.5: the largest calendar object a calendar takes.
+    ns: NS.caldav,
+    name: 'max-resource-size',
+    allprop: false,
+    appliesTo: (r) => r.kind === 'collection' && flavourOf(r.collection.kind) === 'calendar',
+    value: (_r, c) => [String(c.maxResourceBytes)],
+  },
+  {
     // RFC 4331: the bytes of live content in the collection and everything inside it. There
     // is no per-user quota yet, so quota-available-bytes is not reported (404), as §3 allows.
     ns: NS.dav,

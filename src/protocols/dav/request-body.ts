@@ -3,7 +3,7 @@
 // them with the hardened parser.
 import type { FastifyRequest } from 'fastify';
 import { formatBytes } from '../../server/errors.ts';
-import { davError } from './dav-errors.ts';
+import { davError, type DavErrorCode } from './dav-errors.ts';
 import { DEFAULT_XML_LIMITS, parseXml } from './xml/parse-xml.ts';
 import type { XmlElement } from './xml/xml-element.ts';
 
@@ -13,10 +13,10 @@ export function hasBody(request: FastifyRequest): boolean {
 }
 
 /** The whole body, refused with 413 past `maxBytes` (the rest is not read). */
-export async function readBody(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
+export async function readBody(request: FastifyRequest, maxBytes: number, tooLargeCode: DavErrorCode = 'too-large'): Promise<Buffer> {
   if (!hasBody(request)) return Buffer.alloc(0);
   const tooLarge = () =>
-    davError('too-large', `The request body is larger than the limit of ${formatBytes(maxBytes)} for this request; nothing was changed.`, { connection: 'close' });
+    davError(tooLargeCode, `The request body is larger than the limit of ${formatBytes(maxBytes)} for this request; nothing was changed.`, { connection: 'close' });
   const declared = Number(request.headers['content-length'] ?? '0');
   if (declared > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
