@@ -35,7 +35,8 @@ describe('DAV discovery', () => {
         body: propfindBody('d:resourcetype', 'd:displayname', 'cs:getctag', 'cal:supported-calendar-component-set', 'card:supported-address-data', 'd:current-user-principal'),
       }),
     );
-    assert.deepEqual(entries.map((e) => e.href), ['/dav/alice/', '/dav/alice/calendar/', '/dav/alice/contacts/', '/dav/alice/tasks/']);
+    // The defaults in their own order: macOS reads only the first address book.
+    assert.deepEqual(entries.map((e) => e.href), ['/dav/alice/', '/dav/alice/contacts/', '/dav/alice/calendar/', '/dav/alice/tasks/']);
     const types = (href: string): string[] =>
       entries.find((e) => e.href === href)?.props.get(`{${NS.dav}}resourcetype`)?.element.children.map((c) => c.name) ?? [];
     assert.deepEqual(types('/dav/alice/contacts/'), ['collection', 'addressbook']);
@@ -119,5 +120,15 @@ describe('DAV discovery', () => {
     assert.notEqual(afterPut, before);
     assert.equal((await davRequest(server, 'DELETE', '/dav/alice/contacts/ctag-1.vcf')).status, 204);
     assert.notEqual(await ctag(), afterPut);
+  });
+
+  test('macOS shows only the first address book in the home: the default one is listed first, before others by name', async () => {
+    const mkcol = `<d:mkcol xmlns:d="DAV:" xmlns:card="${NS.carddav}"><d:set><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>`;
+    assert.equal((await davRequest(server, 'MKCOL', '/dav/alice/a-work/', { body: mkcol, headers: { 'content-type': 'application/xml' } })).status, 201);
+    const entries = await multistatus(await davRequest(server, 'PROPFIND', '/dav/alice/', { headers: { depth: '1' }, body: propfindBody('d:resourcetype') }));
+    const addressBooks = entries
+      .filter((entry) => entry.props.get('{DAV:}resourcetype')?.element.children.some((child) => child.ns === NS.carddav && child.name === 'addressbook'))
+      .map((entry) => entry.href);
+    assert.deepEqual(addressBooks, ['/dav/alice/contacts/', '/dav/alice/a-work/']);
   });
 });

@@ -1,6 +1,8 @@
 // PROPFIND (RFC 4918 §9.1): `prop`, `allprop` (with `include`), `propname`; an empty body
 // is `allprop`. Depth 0 and 1; Depth infinity is refused with propfind-finite-depth.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_COLLECTIONS } from '../../store/default-collections.ts';
+import type { Collection } from '../../store/types.ts';
 import { davError } from './dav-errors.ts';
 import { hrefs } from './dav-paths.ts';
 import { davContext, existing, requestPath, type DavContext, type DavResource } from './dav-resources.ts';
@@ -36,7 +38,7 @@ export async function childrenOf(context: DavContext, resource: DavResource): Pr
     case 'root':
       return [{ kind: 'home', href: hrefs.home(user.name) }];
     case 'home': {
-      const collections = await userStore.listCollections({ parent: null });
+      const collections = homeOrder(await userStore.listCollections({ parent: null }));
       return collections.map((collection) => ({ kind: 'collection', href: hrefs.collection(user.name, collection.path), collection }));
     }
     case 'collection': {
@@ -92,4 +94,15 @@ export async function propfind(request: FastifyRequest, reply: FastifyReply, xml
   const responses: XmlOut[] = [];
   for (const each of resources) responses.push(await describe(each, ask, properties));
   return sendMultistatus(reply, responses);
+}
+
+/** macOS Contacts shows only the first address book it finds in the home, so the default
+ * collections come first, in their own order (address book, calendar, task list), and the
+ * user's others follow by name. */
+function homeOrder(collections: Collection[]): Collection[] {
+  const rank = (collection: Collection): number => {
+    const index = DEFAULT_COLLECTIONS.findIndex((d) => d.name === collection.name && d.kind === collection.kind);
+    return index === -1 ? DEFAULT_COLLECTIONS.length : index;
+  };
+  return [...collections].sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
