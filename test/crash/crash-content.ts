@@ -2,8 +2,8 @@
 // random bodies that go to the blob engine, streamed in chunks of uneven size the way a
 // network upload arrives. Each comes with its SHA-256, computed by the writer itself.
 import { createHash } from 'node:crypto';
-import { createRandom } from './random.ts';
-import type { Random } from './random.ts';
+import { createRandom } from '../seeded-random.ts';
+import type { Random } from '../seeded-random.ts';
 import type { ContentSource } from '../../src/store/types.ts';
 
 const LARGE_MIN_BYTES = 100 * 1024;

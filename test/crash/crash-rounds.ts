@@ -9,7 +9,7 @@ import { noAcknowledgedWrites, recordAcknowledged } from './acknowledged-writes.
 import type { AcknowledgedWrites } from './acknowledged-writes.ts';
 import { runAndKillWriter } from './crash-round.ts';
 import type { RoundPlan } from './crash-round.ts';
-import { createRandom } from './random.ts';
+import { createRandom } from '../seeded-random.ts';
 import { verifyAfterCrash } from './verify-after-crash.ts';
 
 const KILL_AFTER_MIN_MS = 50;

@@ -4,7 +4,7 @@
 import type { UserStore } from '../../src/store/store.ts';
 import type { Precondition, Revision } from '../../src/store/types.ts';
 import { largeContent, smallContent } from './crash-content.ts';
-import type { Random } from './random.ts';
+import type { Random } from '../seeded-random.ts';
 import type { AckLine } from './writer-report.ts';
 
 export const CRASH_USER = 'crash';

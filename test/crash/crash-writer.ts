@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { CRASH_COLLECTION, CRASH_INLINE_LIMIT_BYTES, CRASH_USER, CRASH_WRITERS, runWriter } from './crash-workload.ts';
-import { createRandom, parseSeed } from './random.ts';
+import { createRandom, parseSeed } from '../seeded-random.ts';
 import { reportLine } from './writer-report.ts';
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { runCrashRounds } from './crash-rounds.ts';
-import { freshSeed, parseSeed } from './random.ts';
+import { freshSeed, parseSeed } from '../seeded-random.ts';
 
 const kills = Number(process.env.HOLDFAST_CRASH_KILLS ?? 50);
 const seed = process.env.HOLDFAST_CRASH_SEED === undefined ? freshSeed() : parseSeed(process.env.HOLDFAST_CRASH_SEED);

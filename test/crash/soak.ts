@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { CrashRoundFailure, ROUNDS_PER_DIRECTORY, runCrashRounds } from './crash-rounds.ts';
 import type { CrashProgress, CrashTotals } from './crash-rounds.ts';
-import { freshSeed, parseSeed } from './random.ts';
+import { freshSeed, parseSeed } from '../seeded-random.ts';
 
 const DEFAULT_KILLS = 2000;
 const PROGRESS_EVERY_MS = 10_000;

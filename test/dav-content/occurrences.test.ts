@@ -2,19 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseComponents } from '../../src/protocols/dav/carddav/parse-content.ts';
 import { expandInstances, recurrenceSets, type RecurrenceSet } from '../../src/protocols/dav/caldav/occurrences.ts';
+import { createRandom } from '../seeded-random.ts';
 import { crlf } from './fixtures.ts';
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function setOf(...lines: string[]): RecurrenceSet {
   const parsed = parseComponents(crlf('BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:r', ...lines, 'END:VEVENT', 'END:VCALENDAR'));
@@ -28,8 +17,8 @@ void describe('recurrence expansion', () => {
   it('skipping ahead finds exactly the instances that walking from DTSTART finds (randomised; HOLDFAST_SEED replays)', (t) => {
     const seed = Number(process.env['HOLDFAST_SEED'] ?? Date.now() % 2 ** 31);
     t.diagnostic(`seed ${seed} (replay with HOLDFAST_SEED=${seed})`);
-    const random = generator(seed);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const random = createRandom(seed);
+    const pick = <T>(items: readonly T[]): T => random.pick(items);
     for (let round = 0; round < 15; round++) {
       const rule = pick([
         'FREQ=DAILY',
@@ -42,11 +31,11 @@ void describe('recurrence expansion', () => {
         'FREQ=WEEKLY;INTERVAL=3;BYDAY=TU,WE',
       ]);
       const zone = pick(['', ';TZID=Europe/Berlin', ';TZID=America/New_York']);
-      const startDay = 1 + Math.floor(random() * 28);
-      const dtstart = `DTSTART${zone}:2001${String(1 + Math.floor(random() * 12)).padStart(2, '0')}${String(startDay).padStart(2, '0')}T0${Math.floor(random() * 10)}3000`;
+      const startDay = 1 + Math.floor(random.next() * 28);
+      const dtstart = `DTSTART${zone}:2001${String(1 + Math.floor(random.next() * 12)).padStart(2, '0')}${String(startDay).padStart(2, '0')}T0${Math.floor(random.next() * 10)}3000`;
       const set = setOf(dtstart, 'DURATION:PT2H', `RRULE:${rule}`, 'EXDATE:20150105T093000Z');
-      const windowStart = Date.UTC(2012 + Math.floor(random() * 10), Math.floor(random() * 12), 1 + Math.floor(random() * 28));
-      const window = { start: windowStart, end: windowStart + (1 + Math.floor(random() * 40)) * DAY };
+      const windowStart = Date.UTC(2012 + Math.floor(random.next() * 10), Math.floor(random.next() * 12), 1 + Math.floor(random.next() * 28));
+      const window = { start: windowStart, end: windowStart + (1 + Math.floor(random.next() * 40)) * DAY };
       const skipped = expandInstances(set, window).instances.map((instance) => instance.start);
       // The reference walks from DTSTART (an unbounded start disables skipping) and keeps the same instances.
       const walked = expandInstances(set, { start: -Infinity, end: window.end })

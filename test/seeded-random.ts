@@ -1,5 +1,5 @@
-// A small seeded PRNG (mulberry32), so every randomised choice in the crash test replays
-// from one printed seed. Not for anything secret: it is 32 bits of state.
+// A small seeded PRNG (mulberry32), so every randomised test (the crash test, recurrence)
+// replays from one printed seed. Not for anything secret: it is 32 bits of state.
 
 export interface Random {
   /** A float in [0, 1). */
