@@ -6,18 +6,15 @@
 import ICAL from 'ical.js';
 import { parseComponents } from '../carddav/parse-content.ts';
 import { parseTextMatch, textMatches, type TextMatch } from '../carddav/text-match.ts';
+import { matchesParamFilter, type ParamFilter } from '../carddav/param-filter.ts';
 import { NS, type XmlElement } from '../xml/xml-element.ts';
 import { epochMs, tzidOf, timeProperty, type ZoneOptions } from './epoch-time.ts';
 import { expandInstances, recurrenceSets, type Expansion, type Instance, type RecurrenceSet } from './occurrences.ts';
 import { overlaps, parseTimeRange, type TimeRange } from './time-range.ts';
 import { instanceOverlaps } from './instance-overlaps.ts';
 
-export interface CalendarParamFilter {
-  /** Upper-case parameter name (PARTSTAT, TZID, …). */
-  name: string;
-  isNotDefined: boolean;
-  textMatch?: TextMatch;
-}
+/** The same param-filter CardDAV has. */
+export type CalendarParamFilter = ParamFilter;
 
 export interface CalendarPropFilter {
   /** Upper-case property name (SUMMARY, UID, ATTENDEE, …). */
@@ -265,20 +262,6 @@ function propertyOverlaps(range: TimeRange, property: ICAL.Property, context: Co
     }
     return range.start <= at && range.end > at;
   });
-}
-
-function paramValues(property: ICAL.Property, name: string): string[] | undefined {
-  // ical.js types this as string | any[]; parameters hold strings or lists of strings.
-  const value = property.getParameter(name.toLowerCase()) as string | string[] | undefined;
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value : [value];
-}
-
-function matchesParamFilter(filter: CalendarParamFilter, property: ICAL.Property): boolean {
-  const values = paramValues(property, filter.name);
-  if (filter.isNotDefined) return values === undefined;
-  if (values === undefined) return false;
-  return filter.textMatch ? textMatches(filter.textMatch, values) : true;
 }
 
 function matchesPropFilter(filter: CalendarPropFilter, component: ICAL.Component, context: Context): boolean {

@@ -5,16 +5,9 @@ import type ICAL from 'ical.js';
 import { NS, type XmlElement } from '../xml/xml-element.ts';
 import { parseTextMatch, textMatches, type TextMatch } from './text-match.ts';
 import { decodeUtf8, parseComponents } from './parse-content.ts';
+import { matchesParamFilter, type ParamFilter } from './param-filter.ts';
 
 export type FilterTest = 'anyof' | 'allof';
-
-export interface ParamFilter {
-  /** Upper-case parameter name (TYPE, PREF, …). */
-  name: string;
-  /** is-not-defined: matches when the parameter is absent. */
-  isNotDefined: boolean;
-  textMatch?: TextMatch;
-}
 
 export interface PropFilter {
   /** Upper-case property name (FN, EMAIL, X-ADDRESSBOOKSERVER-KIND, …), without a group. */
@@ -121,20 +114,6 @@ export function parseAddressbookFilter(filter: XmlElement): AddressbookFilterPar
 function propertyTexts(property: ICAL.Property): string[] {
   const values: unknown[] = property.getValues();
   return values.map((value) => (Array.isArray(value) ? value.map((part) => (Array.isArray(part) ? part.join(',') : String(part))).join(';') : String(value)));
-}
-
-function parameterValues(property: ICAL.Property, name: string): string[] | undefined {
-  // ical.js types this as string | any[]; parameters hold strings or lists of strings.
-  const value = property.getParameter(name.toLowerCase()) as string | string[] | undefined;
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value : [value];
-}
-
-function matchesParamFilter(filter: ParamFilter, property: ICAL.Property): boolean {
-  const values = parameterValues(property, filter.name);
-  if (filter.isNotDefined) return values === undefined;
-  if (values === undefined) return false;
-  return filter.textMatch ? textMatches(filter.textMatch, values) : true;
 }
 
 function combine(test: FilterTest, results: boolean[]): boolean {
