@@ -55,9 +55,13 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenStoreRes
   const dir = resolve(options.dataDir);
   if (!options.cleanTemporaryFiles) return openDirectory(dir, options);
 
-  const wouldCreate = options.expectedStoreId === undefined && options.initializeIfEmpty !== false;
-  if (wouldCreate && (await inspectDataDirectory(dir)).kind === 'missing') await ensureDirectoryDurably(dir);
-  if ((await inspectDataDirectory(dir)).kind === 'missing') return openDirectory(dir, options); // refuses
+  // The lock lives in the directory, so it must exist first; if it may not be created,
+  // openDirectory refuses with the reason.
+  if ((await inspectDataDirectory(dir)).kind === 'missing') {
+    const wouldCreate = options.expectedStoreId === undefined && options.initializeIfEmpty !== false;
+    if (!wouldCreate) return openDirectory(dir, options);
+    await ensureDirectoryDurably(dir);
+  }
   const lock = await lockDataDirectory(dir);
   if (lock.kind === 'held') {
     const { pid, host, since } = lock.owner;
