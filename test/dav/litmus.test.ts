@@ -1,6 +1,5 @@
 // litmus, the WebDAV server test suite (Debian package `litmus`), against a real server:
-// every test of the basic, copymove, props and http suites must pass. `locks` waits for
-// the file tree (issue 4). Without litmus installed the test is skipped on a developer's
+// every test of the basic, copymove, props, locks and http suites must pass. Without litmus installed the test is skipped on a developer's
 // machine, and fails in CI (CI=true), where .ci/run installs it.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startHarness, type Harness } from '../server/harness.ts';
 
-const SUITES = ['basic', 'copymove', 'props', 'http'] as const;
+const SUITES = ['basic', 'copymove', 'props', 'locks', 'http'] as const;
 
 export interface LitmusReport {
   /** Suite name to its summary; a suite litmus never reached is absent. */
@@ -75,7 +74,7 @@ describe('litmus (WebDAV server test suite)', { skip: !installed && !mustRun ? '
     await rm(workDir, { recursive: true, force: true });
   });
 
-  test('every test of the basic, copymove, props and http suites passes', { timeout: 120_000 }, async () => {
+  test('every test of the basic, copymove, props, locks and http suites passes', { timeout: 120_000 }, async () => {
     assert.ok(installed, 'litmus is not installed, and CI=true requires it: .ci/run installs the Debian package "litmus"');
     const { code, output } = await runLitmus(`${server.url}/dav/alice/litmus-base/`, appPassword, workDir);
     const report = parseLitmusOutput(output);
