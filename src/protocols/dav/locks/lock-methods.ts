@@ -119,11 +119,12 @@ export async function lockResource(request: FastifyRequest, reply: FastifyReply,
   if (target.create && found.kind === 'missing' && found.parent) {
     // The lock comes first, so no other writer slips in; if the empty resource cannot be
     // made, the lock goes again and nothing is left behind.
-    const created = await createEmpty(request, context, found.parent.path, found.name).catch((error: unknown) => {
-      locks.release(user.id, lock.token);
-      throw error;
-    });
-    if (!created) locks.release(user.id, lock.token);
+    let created = false;
+    try {
+      created = await createEmpty(request, context, found.parent.path, found.name);
+    } finally {
+      if (!created) locks.release(user.id, lock.token);
+    }
     if (!created) throw davError('conflict', 'The collection was deleted meanwhile; nothing was locked.');
   }
   request.log.info({ href: lock.href, scope: lock.scope, depth: lock.depth, timeoutSeconds }, 'locked');
