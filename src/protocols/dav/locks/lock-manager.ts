@@ -95,8 +95,12 @@ export function createMemoryLockManager(options: MemoryLockManagerOptions = {}):
     return locks;
   }
 
-  /** Users who never come back must not keep their expired locks in memory forever. */
+  /** Users who never come back must not keep their expired locks in memory for ever; the
+   * sweep runs at most once a minute, so a LOCK does not walk every user's locks. */
+  let lastSweep = Number.NEGATIVE_INFINITY;
   function sweepAll(): void {
+    if (now() - lastSweep < 60_000) return;
+    lastSweep = now();
     for (const userId of [...byUser.keys()]) live(userId);
   }
 
