@@ -3,6 +3,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/accounts.ts';
 import { davPlugin } from '../protocols/dav/dav-plugin.ts';
+import type { LockManager } from '../protocols/dav/locks/lock-manager.ts';
 import { restApi } from '../protocols/rest/routes.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthenticate } from './authenticate.ts';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   commitBatches?: CommitBatches;
   /** A pino logger; by default one at config.logLevel writing JSON lines to stdout. */
   logger?: FastifyBaseLogger;
+  /** The WebDAV lock table; by default a new one in memory. Tests pass one with their own clock. */
+  davLocks?: LockManager;
 }
 
 // Item names are up to 255 characters; percent-encoded UTF-8 takes up to 12 per character.
@@ -51,6 +54,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });
-  await app.register(davPlugin, { authenticate, identity: () => store.identity(), maxBodyBytes: config.maxBodyBytes });
+  await app.register(davPlugin, { authenticate, identity: () => store.identity(), maxBodyBytes: config.maxBodyBytes, locks: deps.davLocks });
   return app;
 }

@@ -11,6 +11,7 @@ import { createCommitBatches } from '../../src/server/commit-batches.ts';
 import type { HoldfastConfig } from '../../src/server/config.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import type { LockManager } from '../../src/protocols/dav/locks/lock-manager.ts';
 import type { Store } from '../../src/store/store.ts';
 
 export const PASSWORDS = { alice: 'correct horse battery staple', bob: 'a different long passphrase' } as const;
@@ -48,7 +49,7 @@ export function testConfig(dataDir: string, overrides: Partial<HoldfastConfig> =
 }
 
 export async function startHarness(
-  options: { config?: Partial<HoldfastConfig>; wrapStore?: (store: Store) => Store } = {},
+  options: { config?: Partial<HoldfastConfig>; wrapStore?: (store: Store) => Store; davLocks?: LockManager } = {},
 ): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), 'holdfast-server-'));
   const dataDir = join(root, 'data');
@@ -72,7 +73,7 @@ export async function startHarness(
 
   const logs: string[] = [];
   const config = testConfig(dataDir, options.config);
-  const app = await buildServer({ store, accounts, config, commitBatches, logger: createLogger(config.logLevel, (line) => logs.push(line)) });
+  const app = await buildServer({ store, accounts, config, commitBatches, logger: createLogger(config.logLevel, (line) => logs.push(line)), davLocks: options.davLocks });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,

@@ -9,6 +9,7 @@ import { staleMessage, writePrecondition } from '../rest/conditional.ts';
 import { davError } from './dav-errors.ts';
 import { destinationPath, parseDavPath } from './dav-paths.ts';
 import { authorOf, davContext, existing, lookupParsed, requestPath, type DavContext, type DavResource, type Lookup } from './dav-resources.ts';
+import { guardWrite } from './locks/write-guard.ts';
 import { depthOf, headerValue, overwriteOf } from './request-headers.ts';
 
 type Method = 'COPY' | 'MOVE';
@@ -45,6 +46,7 @@ export async function copyOrMove(request: FastifyRequest, reply: FastifyReply, m
   const source = await existing(context, requestPath(request));
   if (source.kind !== 'item' && source.kind !== 'collection') throw davError('forbidden', `Your home, your principal and the DAV root cannot be the source of a ${method}.`);
   const destination = await destinationOf(request, context);
+  await guardWrite(request, [...(method === 'MOVE' ? [{ path: source.href, effect: 'unbind' as const }] : []), { path: destination.href, effect: 'bind' }]);
   const overwrite = overwriteOf(request);
   if (destination.kind !== 'missing' && destination.href === source.href) throw davError('same-resource', `The source and the Destination of this ${method} are the same resource.`);
   if (destination.kind === 'collection' && source.href.startsWith(destination.href)) {

@@ -51,6 +51,11 @@ export const DAV_ERRORS = {
   /** The parent collection is missing, or the resource cannot exist where it was asked for. */
   conflict: { status: 409 },
   'precondition-failed': { status: 412 },
+  // Locks (RFC 4918 §16): a write without the token of a lock on what it changes, a LOCK
+  // that conflicts with a lock held, an UNLOCK whose token is not a lock on the URL.
+  locked: { status: 423, condition: { ns: NS.dav, name: 'lock-token-submitted' } },
+  'no-conflicting-lock': { status: 423, condition: { ns: NS.dav, name: 'no-conflicting-lock' } },
+  'lock-token-matches-request-uri': { status: 409, condition: { ns: NS.dav, name: 'lock-token-matches-request-uri' } },
   'too-large': { status: 413 },
   'unsupported-media-type': { status: 415 },
   'rate-limited': { status: 429 },

@@ -11,6 +11,9 @@ import { copyOrMove } from './copy-move.ts';
 import { createDavErrorHandler, davError } from './dav-errors.ts';
 import { DAV_ROOT } from './dav-paths.ts';
 import { deleteResource, getItem, putItem } from './item-methods.ts';
+import { createMemoryLockManager, type LockManager } from './locks/lock-manager.ts';
+import { lockResource, unlockResource } from './locks/lock-methods.ts';
+import { releaseRemovedLocks } from './locks/write-guard.ts';
 import { mkcalendar, mkcol } from './mkcol.ts';
 import { propfind } from './propfind.ts';
 import { proppatch } from './proppatch.ts';
@@ -24,6 +27,8 @@ export interface DavPluginOptions {
   identity: StoreIdentityReader;
   /** The largest content a PUT may store (config maxBodyBytes). */
   maxBodyBytes: number;
+  /** The lock table; by default a new one in memory (locks do not outlive the process). */
+  locks?: LockManager;
 }
 
 /** Methods Fastify does not know by default, and whether they carry a body. */
@@ -39,10 +44,9 @@ const EXTRA_METHODS: ReadonlyArray<[string, boolean]> = [
   ['UNLOCK', false],
 ];
 
-// Class 2 (locking) is not claimed until LOCK works (issue 4): a client that sees it may
-// LOCK before writing and fail. extended-mkcol is RFC 5689.
-export const DAV_CLASSES = '1, 3, addressbook, calendar-access, extended-mkcol';
-export const ALLOWED_METHODS = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE';
+// Class 2 is locking (./locks/); extended-mkcol is RFC 5689.
+export const DAV_CLASSES = '1, 2, 3, addressbook, calendar-access, extended-mkcol';
+export const ALLOWED_METHODS = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE, LOCK, UNLOCK';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
@@ -54,18 +58,13 @@ async function notAllowed(request: FastifyRequest): Promise<FastifyReply> {
   throw davError('method-not-allowed', `${request.method} is not a DAV method; the methods allowed are ${ALLOWED_METHODS}.`, { allow: ALLOWED_METHODS });
 }
 
-function notYet(what: string): Handler {
-  return async () => {
-    throw davError('not-implemented', `${what} is not supported yet.`);
-  };
-}
-
 export function davPlugin(app: FastifyInstance, settings: DavPluginOptions, done: (error?: Error) => void): void {
   for (const [method, hasBody] of EXTRA_METHODS) {
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody });
   }
   const xmlLimit = Math.min(settings.maxBodyBytes, DEFAULT_XML_LIMITS.maxBytes);
   const errorHandler = createDavErrorHandler(settings.maxBodyBytes);
+  const locks = settings.locks ?? createMemoryLockManager();
 
   // RFC 6764 §5: the well-known URLs point at the root, from which current-user-principal
   // leads on. They need no sign-in: a redirect reveals nothing.
@@ -84,7 +83,12 @@ export function davPlugin(app: FastifyInstance, settings: DavPluginOptions, done
     dav.setErrorHandler(errorHandler);
     dav.decorateRequest('davStoreIdentity', settings.identity);
     dav.decorateRequest('davMaxResourceBytes', settings.maxBodyBytes);
+    dav.decorateRequest('davLocks', { getter: () => locks });
     dav.addHook('onRequest', settings.authenticate);
+    dav.addHook('onSend', async (request, reply, payload) => {
+      releaseRemovedLocks(request, reply);
+      return payload;
+    });
     dav.removeAllContentTypeParsers();
     dav.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));
 
@@ -104,8 +108,8 @@ export function davPlugin(app: FastifyInstance, settings: DavPluginOptions, done
       REPORT: (request, reply) => report(request, reply, xmlLimit),
       POST: notAllowed,
       PATCH: notAllowed,
-      LOCK: notYet('LOCK (locking arrives with the file tree)'),
-      UNLOCK: notYet('UNLOCK (locking arrives with the file tree)'),
+      LOCK: (request, reply) => lockResource(request, reply, xmlLimit),
+      UNLOCK: unlockResource,
     };
     // Discovery from the bare server URL (iOS, DAVx5): only PROPFIND, which nothing else serves there.
     dav.route({ method: 'PROPFIND', url: '/', handler: propfindHandler });

@@ -6,6 +6,7 @@ import type { UserStore } from '../../store/store.ts';
 import type { Collection, Item, StoreIdentity, User } from '../../store/types.ts';
 import { davError } from './dav-errors.ts';
 import { encodeSegment, hrefs, parseDavPath, type DavPath } from './dav-paths.ts';
+import type { LockManager } from './locks/lock-manager.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,6 +14,8 @@ declare module 'fastify' {
     davStoreIdentity: () => Promise<StoreIdentity>;
     /** The largest content a PUT may store (config maxBodyBytes), set by the DAV plugin. */
     davMaxResourceBytes: number;
+    /** The server's lock table, set by the DAV plugin (./locks/). */
+    davLocks: LockManager;
   }
 }
 
@@ -45,11 +48,13 @@ export interface DavContext {
   identity: () => Promise<StoreIdentity>;
   /** The largest content a PUT may store: the collections' max-resource-size. */
   maxResourceBytes: number;
+  /** The server's WebDAV locks; each user sees only their own. */
+  locks: LockManager;
 }
 
 export function davContext(request: FastifyRequest): DavContext {
   const { user, userStore } = signedIn(request);
-  return { user, userStore, identity: request.davStoreIdentity, maxResourceBytes: request.davMaxResourceBytes };
+  return { user, userStore, identity: request.davStoreIdentity, maxResourceBytes: request.davMaxResourceBytes, locks: request.davLocks };
 }
 
 export function requestPath(request: FastifyRequest): string {

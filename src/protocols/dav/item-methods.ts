@@ -9,6 +9,7 @@ import { etagOf, notModified, staleMessage, writePrecondition } from '../rest/co
 import { davError } from './dav-errors.ts';
 import { authorOf, davContext, existing, lookup, requestPath, type Lookup } from './dav-resources.ts';
 import { checkContent, needsContentCheck, uidConflict, type CheckedContent } from './content-rules.ts';
+import { guardWrite } from './locks/write-guard.ts';
 import { flavourOf } from './properties.ts';
 import { readBody } from './request-body.ts';
 import { depthOf } from './request-headers.ts';
@@ -68,6 +69,7 @@ function putTarget(found: Lookup): { collection: Collection; name: string } {
 export async function putItem(request: FastifyRequest, reply: FastifyReply, maxBodyBytes: number): Promise<FastifyReply> {
   const context = davContext(request);
   const { userStore } = context;
+  await guardWrite(request, [{ path: requestPath(request), effect: 'bind' }]);
   const target = putTarget(await lookup(context, requestPath(request)));
   const collection = target.collection.path;
   const contentType = contentTypeOf(request);
@@ -123,6 +125,7 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
 export async function deleteResource(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const context = davContext(request);
   const { userStore } = context;
+  await guardWrite(request, [{ path: requestPath(request), effect: 'unbind' }]);
   const resource = await existing(context, requestPath(request));
   switch (resource.kind) {
     case 'item': {

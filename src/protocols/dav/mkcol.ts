@@ -7,6 +7,7 @@ import type { UserStore } from '../../store/store.ts';
 import type { CollectionKind, CollectionProps } from '../../store/types.ts';
 import { davError } from './dav-errors.ts';
 import { davContext, lookup, requestPath } from './dav-resources.ts';
+import { guardWrite } from './locks/write-guard.ts';
 import { clarkName, displayPropOf, flavourOf } from './properties.ts';
 import { hasBody, isXmlContentType, readXmlBody } from './request-body.ts';
 import { NS, childElement, type XmlElement } from './xml/xml-element.ts';
@@ -76,6 +77,7 @@ async function checkLocation(userStore: UserStore, parentPath: string | null, ki
 
 async function makeCollection(request: FastifyRequest, reply: FastifyReply, kind: CollectionKind, props: CollectionProps): Promise<FastifyReply> {
   const context = davContext(request);
+  await guardWrite(request, [{ path: requestPath(request), effect: 'bind' }]);
   const found = await lookup(context, requestPath(request));
   if (found.kind !== 'missing') {
     throw davError('method-not-allowed', 'Something already exists at this URL; MKCOL only creates.', { allow: 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE' });

@@ -5,6 +5,7 @@
 import type { Collection, CollectionKind, CollectionProps, StoreIdentity } from '../../store/types.ts';
 import type { CalendarComponentName } from './caldav/icalendar.ts';
 import { hrefs } from './dav-paths.ts';
+import { lockDiscoveryValue, supportedLockValue } from './locks/lock-xml.ts';
 import { SUPPORTED_REPORTS } from './supported-reports.ts';
 import { syncToken } from './sync-collection.ts';
 import type { DavContext, DavResource } from './dav-resources.ts';
@@ -165,6 +166,18 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
   displayProperty(NS.caldav, 'calendar-description', isFlavour('calendar')),
   displayProperty(NS.apple, 'calendar-color', isCollection),
   displayProperty(NS.apple, 'calendar-order', isCollection),
+  {
+    // RFC 4918 §15.8: the locks on the resource, its own and those of a collection above it.
+    ns: NS.dav,
+    name: 'lockdiscovery',
+    allprop: true,
+    appliesTo: (r) => r.kind === 'item' || r.kind === 'collection',
+    value: (r, c) =>
+      r.kind === 'item' || r.kind === 'collection'
+        ? lockDiscoveryValue(c.locks.covering(c.user.id, r.kind === 'item' ? `${r.collection.path}/${r.item.name}` : r.collection.path), c.locks.now())
+        : null,
+  },
+  { ns: NS.dav, name: 'supportedlock', allprop: true, appliesTo: (r) => r.kind === 'item' || r.kind === 'collection', value: supportedLockValue },
   { ns: NS.dav, name: 'current-user-principal', allprop: false, appliesTo: anyResource, value: (_r, c) => principalHref(c) },
   { ns: NS.dav, name: 'principal-URL', allprop: false, appliesTo: ofPrincipal, value: (_r, c) => principalHref(c) },
   { ns: NS.dav, name: 'owner', allprop: false, appliesTo: (r) => r.kind === 'home' || r.kind === 'collection', value: (_r, c) => principalHref(c) },

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectionPropsPatch } from '../../store/types.ts';
 import { davError } from './dav-errors.ts';
 import { davContext, existing, requestPath, type DavResource } from './dav-resources.ts';
+import { guardWrite } from './locks/write-guard.ts';
 import { propstatResponse, sendMultistatus } from './multistatus.ts';
 import { clarkName, displayPropOf, isProtected, type PropertyName } from './properties.ts';
 import { readXmlBody } from './request-body.ts';
@@ -60,6 +61,7 @@ function check(instruction: Instruction, resource: DavResource): Check {
 
 export async function proppatch(request: FastifyRequest, reply: FastifyReply, xmlLimit: number): Promise<FastifyReply> {
   const context = davContext(request);
+  await guardWrite(request, [{ path: requestPath(request), effect: 'modify' }]);
   const instructions = parsePropertyUpdate(await readXmlBody(request, xmlLimit));
   const resource = await existing(context, requestPath(request));
 
