@@ -17,9 +17,12 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const METADATA_KEY = /^[\u0021-\u002b\u002d-\u007e]+$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** "upload-length" → "Upload-Length", as the spec and client docs write it. */
+const display = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
-  if (Array.isArray(value)) throw new TusError('bad-upload-request', `The ${name} header was sent more than once; send it once.`);
+  if (Array.isArray(value)) throw new TusError('bad-upload-request', `The ${display(name)} header was sent more than once; send it once.`);
   return value;
 }
 
@@ -35,9 +38,9 @@ export function checkTusResumable(headers: IncomingHttpHeaders): void {
 
 function byteCount(headers: IncomingHttpHeaders, name: string): number {
   const text = single(headers, name);
-  if (text === undefined) throw new TusError('bad-upload-request', `The ${name} header is missing; send it as a whole number of bytes.`);
+  if (text === undefined) throw new TusError('bad-upload-request', `The ${display(name)} header is missing; send it as a whole number of bytes.`);
   // At most 15 digits: every such number is exact in a double.
-  if (!/^\d{1,15}$/.test(text)) throw new TusError('bad-upload-request', `The ${name} header "${text.slice(0, 40)}" is not a whole number of bytes.`);
+  if (!/^\d{1,15}$/.test(text)) throw new TusError('bad-upload-request', `The ${display(name)} header "${text.slice(0, 40)}" is not a whole number of bytes.`);
   return Number(text);
 }
 
