@@ -117,7 +117,15 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
   /** Writes a request's bytes and, after the last byte, puts the file into the store. */
   const receive = async (request: FastifyRequest, userStore: UserStore, id: string): Promise<UploadState | 'stored'> => {
     const checksum = uploadChecksum(request.headers);
-    const appended = await uploads.append(id, bodyChunks(request), checksum);
+    const before = uploads.get(id)?.offset ?? 0;
+    let appended: Awaited<ReturnType<UploadDirectory['append']>>;
+    try {
+      appended = await uploads.append(id, bodyChunks(request), checksum);
+    } catch (error) {
+      const offset = uploads.get(id)?.offset ?? 0;
+      request.log.info({ upload: id, offset, kept: offset - before }, 'upload request cut off; the bytes that arrived are kept (unless a checksum could not be verified) and HEAD tells where to resume');
+      throw error;
+    }
     switch (appended.kind) {
       case 'checksum-mismatch':
         throw new TusError('checksum-mismatch', `The bytes of this request do not match its Upload-Checksum; they were discarded and the upload is still at byte ${appended.state.offset}. Send them again.`);

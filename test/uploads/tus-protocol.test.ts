@@ -17,7 +17,7 @@ const sha256 = (data: Buffer) => digest('sha256', data).toString('hex');
 describe('tus 1.0.0 at /api/v1/uploads', () => {
   let server: UploadServer;
   before(async () => {
-    server = await startUploadServer({ maxUploadBytes: MAX_UPLOAD });
+    server = await startUploadServer({ maxUploadBytes: MAX_UPLOAD, maxBodyBytes: 1024 * 1024 });
   });
   after(async () => {
     await server.close();
@@ -175,6 +175,14 @@ describe('tus 1.0.0 at /api/v1/uploads', () => {
     const item = await server.store.forUser(server.userIds.alice).getItem('files', 'at-once.bin');
     assert.equal(item?.head.contentHash, sha256(file));
     assert.equal(item?.head.author, 'tus');
+  });
+
+  test('one PATCH may carry more than maxBodyBytes: an upload is limited by maxUploadBytes alone', async () => {
+    const file = randomBytes(3 * 1024 * 1024);
+    const { url } = await createUpload(server, 'alice', file.length, { path: 'files/one-go.bin', sha256: sha256(file) });
+    const response = await patch(url, server.auth.alice, 0, file);
+    assert.equal(response.status, 204);
+    assert.ok((await davGet(server, 'alice', 'files/one-go.bin')).body.equals(file));
   });
 
   test('an empty file is stored at creation', async () => {
