@@ -49,6 +49,9 @@ export async function finishUpload(
       contentType: target.contentType,
       author: options.author,
       maxBytes: options.maxBytes,
+      // One revision id per upload: if the server stored the file but crashed before it
+      // recorded that, the client's retry of the last byte stores nothing twice.
+      revisionId: `tus-${state.id}`,
     });
   } catch (error) {
     if (error instanceof WholeFileMismatch) return { kind: 'checksum-mismatch', expected: target.sha256 ?? '', actual: error.actual };

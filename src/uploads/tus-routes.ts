@@ -94,6 +94,7 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
       throw new TusError('upload-not-found', 'There is no such upload: it finished, was terminated or expired. Start a new upload with POST /api/v1/uploads.');
     }
     if (uploads.isExpired(state)) {
+      const stored = state.storedRevision !== null;
       const release = uploads.lock(id);
       if (release) {
         try {
@@ -103,6 +104,7 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
           release();
         }
       }
+      if (stored) throw new TusError('upload-not-found', 'This upload finished and its record expired; the file is in your store.');
       throw new TusError('upload-expired', `This upload expired at ${httpDate(state.expiresAt)} and its bytes were deleted; start it again with POST /api/v1/uploads.`);
     }
     return state;
@@ -144,7 +146,7 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
     const where = `"${target.collection}/${target.name}"`;
     switch (result.kind) {
       case 'stored':
-        await uploads.remove(id);
+        await uploads.markStored(id, result.write.revision.id);
         request.log.info({ upload: id, collection: target.collection, item: target.name, revision: result.write.revision.id, size: result.write.revision.size }, 'upload stored');
         return;
       case 'checksum-mismatch':
@@ -162,8 +164,11 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
           case 'too-large':
             await uploads.remove(id);
             throw new TusError('upload-too-large', `The file is larger than the store accepts (${result.write.limit} bytes); nothing was stored.`);
-          case 'precondition-failed':
           case 'revision-id-taken':
+            // The file was stored once (then the server crashed before recording it), and
+            // the last byte sent again differs from the first time.
+            throw new TusError('destination-conflict', `This upload was already stored as ${where}, with a different last byte than the one sent now; nothing was changed.`);
+          case 'precondition-failed':
           case 'key-conflict':
             // An upload sets no precondition, revision id or unique key.
             throw new Error(`the store answered ${result.write.kind} to an upload's write, which sets nothing that could cause it`);
@@ -240,6 +245,16 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
     const declared = contentLength(request.headers);
     uploadChecksum(request.headers);
     const state = await owned(request);
+    if (state.storedRevision !== null) {
+      // The file is stored; a client that lost the final answer may ask again.
+      if (offset !== state.length) {
+        throw new TusError('offset-mismatch', `This upload is complete and stored (${state.length} bytes); there is nothing more to send.`, { 'upload-offset': String(state.length) });
+      }
+      if (declared !== undefined && declared > 0) {
+        throw new TusError('upload-too-large', `This upload is complete and stored (${state.length} bytes); it takes no more bytes.`, { connection: 'close' });
+      }
+      return reply.code(204).header('upload-offset', String(state.length)).send();
+    }
     if (offset !== state.offset) {
       throw new TusError('offset-mismatch', `The upload is at byte ${state.offset}, not ${offset}; send the bytes from ${state.offset} on (HEAD tells the offset).`, {
         'upload-offset': String(state.offset),

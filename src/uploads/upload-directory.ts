@@ -9,6 +9,10 @@
 // between the last byte and the store leaves an upload that asks for its last byte again,
 // and the client's retry finishes it, instead of one that looks done but stored nothing.
 //
+// Once the file is stored, the data file goes and state.json keeps a record of the finished
+// upload until it expires: a phone whose final answer was lost asks HEAD, learns the file
+// is complete, and does not send it again.
+//
 // One process owns the directory (the store's lock on the data directory ensures it), so
 // the index of uploads is kept in memory and the lock on an upload is a Set.
 import { createHash, randomBytes } from 'node:crypto';
@@ -38,6 +42,9 @@ const stateSchema = z.strictObject({
   }),
   /** The Upload-Metadata header as the client sent it, echoed by HEAD. */
   metadataHeader: z.string(),
+  /** Set once the file is in the store: the upload then only answers that it is complete,
+   * for a client that lost the final answer, until it expires. */
+  storedRevision: z.string().nullable(),
   createdAt: z.string(),
   expiresAt: z.string(),
 });
@@ -56,6 +63,8 @@ export interface UploadDirectory {
   isExpired(state: UploadState): boolean;
   /** Unfinished, unexpired uploads of a user. */
   countFor(userId: number): number;
+  /** Records that the file is in the store (as this revision) and drops its bytes. */
+  markStored(id: string, revisionId: string): Promise<UploadState>;
   create(input: { userId: number; length: number; target: UploadTarget; metadataHeader: string }): Promise<UploadState>;
   /** Takes the upload for one request; null if another request holds it. */
   lock(id: string): (() => void) | null;
@@ -106,7 +115,18 @@ export async function openUploadDirectory(root: string, options: UploadDirectory
   return {
     get: (id) => uploads.get(id),
     isExpired,
-    countFor: (userId) => [...uploads.values()].filter((state) => state.userId === userId && !isExpired(state)).length,
+    countFor: (userId) =>
+      [...uploads.values()].filter((state) => state.userId === userId && state.storedRevision === null && !isExpired(state)).length,
+
+    async markStored(id, revisionId) {
+      const state = uploads.get(id);
+      if (!state) throw new Error(`upload ${id} is not known`);
+      const stored: UploadState = { ...state, offset: state.length, storedRevision: revisionId, expiresAt: expiresFromNow() };
+      await saveState(stored);
+      // Not fsynced: a data file that comes back after a crash is removed on the next start.
+      await rm(join(dirOf(id), DATA_FILE), { force: true });
+      return stored;
+    },
 
     async create(input) {
       const id = randomBytes(16).toString('hex');
@@ -120,6 +140,7 @@ export async function openUploadDirectory(root: string, options: UploadDirectory
         offset: 0,
         target: input.target,
         metadataHeader: input.metadataHeader,
+        storedRevision: null,
         createdAt: at.toISOString(),
         expiresAt: expiresFromNow(),
       };
@@ -253,6 +274,11 @@ async function recover(root: string, warn: (message: string) => void): Promise<M
       continue;
     }
     const data = join(dir, DATA_FILE);
+    if (state.storedRevision !== null) {
+      await rm(data, { force: true });
+      uploads.set(state.id, state);
+      continue;
+    }
     const size = (await stat(data)).size;
     if (size < state.offset) {
       // fsynced bytes went missing: promise only what is there, so the client re-sends the rest.

@@ -185,6 +185,24 @@ describe('tus 1.0.0 at /api/v1/uploads', () => {
     assert.ok((await davGet(server, 'alice', 'files/one-go.bin')).body.equals(file));
   });
 
+  test('a stored upload still answers that it is complete, for a client that lost the final answer, until it expires', async () => {
+    const { url } = await createUpload(server, 'alice', 4, { path: 'files/remembered.bin' });
+    assert.equal((await patch(url, server.auth.alice, 0, Buffer.from('abcd'))).status, 204);
+    const state = await head(url, server.auth.alice);
+    assert.equal(state.status, 200);
+    assert.equal(state.headers.get('upload-offset'), '4');
+    const repeated = await patch(url, server.auth.alice, 4, Buffer.alloc(0));
+    assert.equal(repeated.status, 204);
+    assert.equal(repeated.headers.get('upload-offset'), '4');
+    const stale = await patch(url, server.auth.alice, 0, Buffer.from('abcd'));
+    assert.equal(stale.status, 409);
+    assert.equal(stale.headers.get('upload-offset'), '4');
+    assert.equal((await patch(url, server.auth.alice, 4, Buffer.from('e'))).status, 413);
+    const history = await server.store.forUser(server.userIds.alice).history('files', 'remembered.bin');
+    assert.equal(history?.length, 1);
+    assert.equal((await davGet(server, 'alice', 'files/remembered.bin')).body.toString(), 'abcd');
+  });
+
   test('an empty file is stored at creation', async () => {
     const { response } = await createUpload(server, 'alice', 0, { path: 'files/empty.txt' });
     assert.equal(response.status, 201);
@@ -308,7 +326,7 @@ describe('tus 1.0.0 at /api/v1/uploads', () => {
   });
 
   test(`a user may hold at most ${MAX_UNFINISHED_UPLOADS} unfinished uploads; the next is refused with 403`, async () => {
-    const existing = (await server.uploadDirs()).length;
+    const existing = (await server.unfinishedUploads(server.userIds.alice)).length;
     for (let i = existing; i < MAX_UNFINISHED_UPLOADS; i += 1) {
       assert.equal((await createUpload(server, 'alice', 10, { path: `files/many-${i}.bin` })).response.status, 201);
     }

@@ -3,7 +3,7 @@
 // the resumed upload did not send the file again from the start.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFile, readdir } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -85,8 +85,17 @@ describe('resuming an interrupted tus upload', () => {
     assert.equal(stored.status, 200);
     assert.equal(stored.type, 'image/heic');
     assert.ok(stored.body.equals(file), 'the stored file is byte-identical');
-    assert.equal((await head(first.url, server.auth.alice)).status, 404, 'a finished upload is gone');
-    assert.deepEqual(await server.uploadDirs(), []);
+    const id = new URL(first.url).pathname.split('/').at(-1) ?? '';
+    await assert.rejects(stat(join(server.dataDir, 'uploads', id, 'data')), /ENOENT/, 'the bytes of a stored upload are dropped');
+
+    // A phone that lost the final answer asks again, learns the file is complete, and sends nothing.
+    const finished = await head(first.url, server.auth.alice);
+    assert.equal(finished.status, 200);
+    assert.equal(finished.headers.get('upload-offset'), String(5 * MiB));
+    const again = await runUpload(file, { ...clientOptions('IMG_0001.HEIC', file), uploadUrl: first.url });
+    assert.deepEqual(again.patchOffsets, []);
+    const history = await server.store.forUser(server.userIds.alice).history('files/Camera', 'IMG_0001.HEIC');
+    assert.equal(history?.length, 1, 'the file was stored once');
   });
 
   test('a PATCH cut off in the middle of its body keeps the bytes that arrived, and the rest completes the file', async () => {
@@ -143,6 +152,7 @@ describe('resuming an interrupted tus upload', () => {
     assert.deepEqual(resumed.patchOffsets, [3 * MiB, 4 * MiB]);
     const stored = await davGet(server, 'alice', 'files/Camera/IMG_0002.HEIC');
     assert.ok(stored.body.equals(file), 'the stored file is byte-identical');
-    assert.deepEqual(await readdir(join(server.dataDir, 'uploads')), []);
+    assert.deepEqual(await server.unfinishedUploads(server.userIds.alice), []);
+    await assert.rejects(stat(join(server.dataDir, 'uploads', id, 'data')), /ENOENT/);
   });
 });

@@ -1,7 +1,7 @@
 // A real server for the upload tests, like test/server/harness.ts, plus what uploads need:
 // a clock the tests move (expiry without sleeping), a restart on the same data directory
 // (the upload must survive it), and a files folder for alice and bob.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -25,8 +25,11 @@ export interface UploadServer {
   advanceClock(ms: number): void;
   /** Stops the server and its store, and starts both again on the same data directory. */
   restart(): Promise<void>;
-  /** Entries of <dataDir>/uploads: one directory per unfinished upload. */
+  /** Entries of <dataDir>/uploads: one directory per upload (unfinished, or finished and
+   * remembered until it expires). */
   uploadDirs(): Promise<string[]>;
+  /** Ids of a user's uploads whose bytes are still arriving. */
+  unfinishedUploads(userId: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -88,6 +91,14 @@ export async function startUploadServer(config: Partial<HoldfastConfig> = {}): P
     },
     async uploadDirs() {
       return (await readdir(join(dataDir, 'uploads'))).sort();
+    },
+    async unfinishedUploads(userId) {
+      const ids: string[] = [];
+      for (const id of await readdir(join(dataDir, 'uploads'))) {
+        const state = JSON.parse(await readFile(join(dataDir, 'uploads', id, 'state.json'), 'utf8')) as { userId: number; storedRevision: string | null };
+        if (state.userId === userId && state.storedRevision === null) ids.push(id);
+      }
+      return ids;
     },
     async close() {
       await stop();
