@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { signedIn } from '../server/authenticate.ts';
+import { isClientAbort } from '../server/request-log.ts';
 import type { UserStore } from '../store/store.ts';
 import { finishUpload } from './finish-upload.ts';
 import { TusError, tusErrorHandler } from './tus-errors.ts';
@@ -91,7 +92,7 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
     const { id } = request.params;
     const state = UPLOAD_ID.test(id) ? uploads.get(id) : undefined;
     if (!state || state.userId !== user.id) {
-      throw new TusError('upload-not-found', 'There is no such upload: it finished, was terminated or expired. Start a new upload with POST /api/v1/uploads.');
+      throw new TusError('upload-not-found', 'There is no such upload: it was terminated, or it expired. Start a new upload with POST /api/v1/uploads.');
     }
     if (uploads.isExpired(state)) {
       const stored = state.storedRevision !== null;
@@ -124,6 +125,7 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
     try {
       appended = await uploads.append(id, bodyChunks(request), checksum);
     } catch (error) {
+      if (!isClientAbort(request, error)) throw error;
       const offset = uploads.get(id)?.offset ?? 0;
       request.log.info({ upload: id, offset, kept: offset - before }, 'upload request cut off; the bytes that arrived are kept (unless a checksum could not be verified) and HEAD tells where to resume');
       throw error;

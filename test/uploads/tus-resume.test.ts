@@ -3,7 +3,7 @@
 // the resumed upload did not send the file again from the start.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -45,6 +45,25 @@ function runUpload(file: Buffer, options: UploadOptions, stopAfterChunks?: numbe
       onError: reject,
     });
     upload.start();
+  });
+}
+
+/** Sends a PATCH that announces the whole file but stops after `arrived` bytes. */
+function cutOffPatch(uploadUrl: string, authorization: string, file: Buffer, arrived: number, headers: Record<string, string> = {}): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const url = new URL(uploadUrl);
+    const request = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'PATCH',
+      headers: { ...TUS, authorization, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0', 'content-length': String(file.length), ...headers },
+    });
+    request.on('error', () => resolve());
+    request.write(file.subarray(0, arrived), () => {
+      request.destroy();
+      resolve();
+    });
   });
 }
 
@@ -104,21 +123,7 @@ describe('resuming an interrupted tus upload', () => {
     assert.equal(created.response.status, 201);
     const arrived = 300 * 1024;
 
-    await new Promise<void>((resolve) => {
-      const url = new URL(created.url);
-      const request = httpRequest({
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'PATCH',
-        headers: { ...TUS, authorization: server.auth.alice, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0', 'content-length': String(file.length) },
-      });
-      request.on('error', () => resolve());
-      request.write(file.subarray(0, arrived), () => {
-        request.destroy();
-        resolve();
-      });
-    });
+    await cutOffPatch(created.url, server.auth.alice, file, arrived);
 
     // The server notices the cut asynchronously; its durable offset then reaches exactly
     // the bytes that were sent.
@@ -133,6 +138,17 @@ describe('resuming an interrupted tus upload', () => {
     assert.equal(rest.status, 204);
     assert.equal(rest.headers.get('upload-offset'), String(file.length));
     assert.ok((await davGet(server, 'alice', 'files/cut.bin')).body.equals(file));
+  });
+
+  test('a cut-off PATCH that carried Upload-Checksum keeps nothing: its bytes cannot be verified', async () => {
+    const file = randomBytes(MiB);
+    const created = await createUpload(server, 'alice', file.length, { path: 'files/cut-checked.bin' });
+    const id = new URL(created.url).pathname.split('/').at(-1) ?? '';
+    await cutOffPatch(created.url, server.auth.alice, file, 200 * 1024, { 'upload-checksum': `sha256 ${createHash('sha256').update(file).digest('base64')}` });
+    const logged = () => server.logs.find((line) => line.includes('upload request cut off') && line.includes(id));
+    for (let attempt = 0; attempt < 200 && !logged(); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.match(logged() ?? '', /"kept":0/);
+    assert.equal((await head(created.url, server.auth.alice)).headers.get('upload-offset'), '0');
   });
 
   test('an upload survives a server restart between chunks; bytes written but never acknowledged are dropped', async () => {
@@ -152,7 +168,29 @@ describe('resuming an interrupted tus upload', () => {
     assert.deepEqual(resumed.patchOffsets, [3 * MiB, 4 * MiB]);
     const stored = await davGet(server, 'alice', 'files/Camera/IMG_0002.HEIC');
     assert.ok(stored.body.equals(file), 'the stored file is byte-identical');
-    assert.deepEqual(await server.unfinishedUploads(server.userIds.alice), []);
+    assert.ok(!(await server.unfinishedUploads(server.userIds.alice)).includes(id));
     await assert.rejects(stat(join(server.dataDir, 'uploads', id, 'data')), /ENOENT/);
+  });
+  test('a restart clears what interrupted creations and removals left, and an upload whose state cannot be read', async () => {
+    const uploads = join(server.dataDir, 'uploads');
+    await mkdir(join(uploads, '.creating-0123456789abcdef0123456789abcdef'));
+    await mkdir(join(uploads, '.removing-0123456789abcdef0123456789abcdef'));
+    const broken = 'fedcba9876543210fedcba9876543210';
+    await mkdir(join(uploads, broken));
+    await writeFile(join(uploads, broken, 'state.json'), '{"format":"holdfast-upload","vers');
+    await writeFile(join(uploads, broken, 'data'), 'partial');
+    const kept = await createUpload(server, 'alice', 10, { path: 'files/kept.bin' });
+    assert.equal((await patch(kept.url, server.auth.alice, 0, Buffer.from('01234'))).status, 204);
+    const keptId = new URL(kept.url).pathname.split('/').at(-1) ?? '';
+
+    await server.restart();
+    const left = await server.uploadDirs();
+    assert.ok(left.includes(keptId));
+    assert.ok(!left.some((entry) => entry.startsWith('.') || entry === broken), left.join(', '));
+    assert.ok(server.logs.some((line) => line.includes(`${broken} has an unreadable state`)));
+    const resumed = `${server.url}/api/v1/uploads/${keptId}`;
+    assert.equal((await head(resumed, server.auth.alice)).headers.get('upload-offset'), '5');
+    assert.equal((await patch(resumed, server.auth.alice, 5, Buffer.from('56789'))).status, 204);
+    assert.equal((await davGet(server, 'alice', 'files/kept.bin')).body.toString(), '0123456789');
   });
 });
