@@ -6,6 +6,7 @@ import { davPlugin } from '../protocols/dav/dav-plugin.ts';
 import type { LockManager } from '../protocols/dav/locks/lock-manager.ts';
 import { restApi } from '../protocols/rest/routes.ts';
 import type { Store } from '../store/store.ts';
+import { tusUploads } from '../uploads/tus-routes.ts';
 import { createAuthenticate } from './authenticate.ts';
 import type { HoldfastConfig } from './config.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -26,6 +27,8 @@ export interface ServerDeps {
   logger?: FastifyBaseLogger;
   /** The WebDAV lock table; by default a new one in memory. Tests pass one with their own clock. */
   davLocks?: LockManager;
+  /** The clock unfinished uploads expire by; tests move it instead of waiting. */
+  now?: () => Date;
 }
 
 // Item names are up to 255 characters; percent-encoded UTF-8 takes up to 12 per character.
@@ -54,6 +57,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });
+  await app.register(tusUploads, {
+    prefix: '/api/v1/uploads',
+    authenticate,
+    dataDir: config.dataDir,
+    maxUploadBytes: config.maxUploadBytes,
+    expiryHours: config.uploadExpiryHours,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   await app.register(davPlugin, { authenticate, identity: () => store.identity(), maxBodyBytes: config.maxBodyBytes, locks: deps.davLocks });
   return app;
 }

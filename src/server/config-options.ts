@@ -17,6 +17,8 @@ export interface HoldfastConfig {
   inlineLimitBytes: number;
   shutdownTimeoutSeconds: number;
   trustProxy: boolean;
+  maxUploadBytes: number;
+  uploadExpiryHours: number;
 }
 
 /** How a value is written in the environment or on the command line. */
@@ -166,6 +168,32 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
       'address and dodge the sign-in rate limit.',
     expected: 'true or false',
     schema: z.boolean(),
+  },
+  {
+    key: 'maxUploadBytes',
+    type: 'size',
+    default: '16 GiB',
+    env: 'HOLDFAST_MAX_UPLOAD_BYTES',
+    flag: 'max-upload-bytes',
+    placeholder: 'SIZE',
+    description:
+      'The largest file a resumable (tus) upload may declare, in bytes (or with a unit: KiB, MiB, GiB). ' +
+      'A larger Upload-Length is refused with 413 before any byte is sent. Announced as Tus-Max-Size.',
+    expected: 'a size from 1 KiB to 1024 GiB, in bytes or with a unit (e.g. 17179869184 or "16 GiB")',
+    schema: z.number().int().min(KiB).max(1024 * GiB),
+  },
+  {
+    key: 'uploadExpiryHours',
+    type: 'whole number',
+    default: '24',
+    env: 'HOLDFAST_UPLOAD_EXPIRY_HOURS',
+    flag: 'upload-expiry-hours',
+    placeholder: 'HOURS',
+    description:
+      'An unfinished resumable upload that receives no bytes for this many hours expires: its partial ' +
+      'bytes are deleted and it cannot be resumed. Announced to clients as Upload-Expires.',
+    expected: 'a whole number of hours from 1 to 720',
+    schema: z.number().int().min(1).max(720),
   },
 ];
 

@@ -52,6 +52,8 @@ const configSchema = z.strictObject({
   inlineLimitBytes: z.number(),
   shutdownTimeoutSeconds: z.number(),
   trustProxy: z.boolean(),
+  maxUploadBytes: z.number(),
+  uploadExpiryHours: z.number(),
 });
 
 export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {

@@ -113,6 +113,11 @@ export interface UserStore {
   /** Brings a deleted item back with the content it had before it was deleted. */
   undelete(collection: string, name: string, options: ChangeOptions): Promise<RestoreResult>;
 
+  /** Which of these SHA-256 hashes (lowercase hex) the content of one of this user's
+   * revisions has: live, in an item's history, or in the trash. Another user's content
+   * never counts. */
+  hasContent(hashes: readonly string[]): Promise<Set<string>>;
+
   /** This user's part of the change log. */
   changesSince(query: ChangesQuery): Promise<Change[]>;
 }

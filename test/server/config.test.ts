@@ -42,6 +42,8 @@ describe('configuration', () => {
       inlineLimitBytes: 64 * 1024,
       shutdownTimeoutSeconds: 30,
       trustProxy: false,
+      maxUploadBytes: 16 * 1024 ** 3,
+      uploadExpiryHours: 24,
     });
   });
 

@@ -44,6 +44,8 @@ export function testConfig(dataDir: string, overrides: Partial<HoldfastConfig> =
     inlineLimitBytes: 64 * 1024,
     shutdownTimeoutSeconds: 5,
     trustProxy: false,
+    maxUploadBytes: 1024 ** 3,
+    uploadExpiryHours: 24,
     ...overrides,
   };
 }

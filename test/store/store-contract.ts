@@ -335,6 +335,27 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal((await bob.restoreCollection(privateId)).kind, 'not-found');
     });
 
+    it('tells a user which content hashes they hold (live, history, trash) and never answers for another user', async () => {
+      const anna = await newUser();
+      const ben = await newUser();
+      const small = vcard('held', 'Held');
+      const large = Buffer.alloc(fixture.inlineLimitBytes + 1024, 7);
+      const replaced = vcard('held', 'Held, before the edit');
+      const absent = sha256(Buffer.from('nobody has this'));
+      assert.equal((await put(anna, 'edited.vcf', replaced)).kind, 'written');
+      assert.equal((await put(anna, 'edited.vcf', small)).kind, 'written');
+      assert.equal((await put(anna, 'large.bin', large, { contentType: 'application/octet-stream' })).kind, 'written');
+      assert.equal((await anna.deleteItem('book', 'large.bin', { author: 'test' })).kind, 'deleted');
+
+      const asked = [sha256(small), sha256(large), sha256(replaced), absent, sha256(small)];
+      assert.deepEqual(await anna.hasContent(asked), new Set([sha256(small), sha256(large), sha256(replaced)]));
+      assert.deepEqual(await ben.hasContent(asked), new Set());
+      assert.deepEqual(await anna.hasContent([]), new Set());
+
+      assert.equal((await put(ben, 'same.bin', large, { contentType: 'application/octet-stream' })).kind, 'written');
+      assert.deepEqual(await ben.hasContent(asked), new Set([sha256(large)]));
+    });
+
     it('gives every one of many concurrent writes its own sequence number, and one winner per create race', async () => {
       const user = await newUser();
       const start = (await store.identity()).sequence;

@@ -3,6 +3,7 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { Accounts } from '../../accounts/accounts.ts';
 import { registerAccountRoutes } from './account-routes.ts';
+import { registerBlobRoutes } from './blob-routes.ts';
 import { registerCollectionRoutes } from './collection-routes.ts';
 import { registerHistoryRoutes } from './history-routes.ts';
 import { registerItemRoutes } from './item-routes.ts';
@@ -20,5 +21,6 @@ export function restApi(app: FastifyInstance, options: RestApiOptions, done: (er
   registerCollectionRoutes(app);
   registerItemRoutes(app, { maxBodyBytes: options.maxBodyBytes });
   registerHistoryRoutes(app);
+  registerBlobRoutes(app);
   done();
 }

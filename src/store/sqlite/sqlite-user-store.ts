@@ -20,6 +20,7 @@ import type { SqliteContext } from './context.ts';
 import { ITEM_COLUMNS, REVISION_COLUMNS, toItem, toRevision } from './rows.ts';
 import type { ItemRow, RevisionRow } from './rows.ts';
 import { collectionMethods } from './sqlite-collections.ts';
+import { heldContent } from './sqlite-content-lookup.ts';
 import { transferItem } from './sqlite-item-transfer.ts';
 import { StoredContentError } from './stored-content-error.ts';
 import { assertValidPath, checkHeadPrecondition, checkPrecondition, newRevisionId, userQueries } from './user-queries.ts';
@@ -230,6 +231,10 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
         const target = { itemId: head.itemId, name, parentId: head.id };
         return { kind: 'restored', revision: q.copyContent(collection, target, source, options, source.id) };
       });
+    },
+
+    async hasContent(hashes) {
+      return heldContent(ctx, userId, hashes);
     },
 
     async changesSince(query: ChangesQuery): Promise<Change[]> {
