@@ -1,0 +1,156 @@
+// The background task that brings every photo and video into the library, whatever path
+// it arrived by (WebDAV, resumable upload, COPY, MOVE, restore): it follows the store's
+// change log from a checkpoint kept in the photo index, and hands each new content in a
+// collection of kind 'files' to the processor, one at a time, with a pause between items
+// so requests are never starved. Content already processed (by hash) is skipped, so a
+// photo copied to a second folder, or uploaded by a second user, is decoded once.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import { ContentDamagedError } from '../store/content-damaged-error.ts';
+import type { Store } from '../store/store.ts';
+import type { Change, CollectionKind, Revision } from '../store/types.ts';
+import type { MediaRecord, PhotoIndex } from './photo-index.ts';
+
+export interface IndexerDeps {
+  store: Store;
+  index: () => PhotoIndex;
+  /** Processes one content (through the library's one-at-a-time lane) and records it. */
+  process: (userId: number, revision: Revision) => Promise<MediaRecord | null>;
+  /** Records that a content could not be processed at all (its stored bytes are damaged). */
+  recordFailure: (revision: Revision, reason: string) => void;
+  log: FastifyBaseLogger;
+  /** How long to wait for new changes when caught up, unless poked sooner. */
+  pollMs: number;
+  /** The pause after each processed item. */
+  pauseMs: number;
+}
+
+export interface PhotoIndexer {
+  /** New changes may be waiting: look now instead of at the next poll. */
+  poke(): void;
+  /** Finishes the item in hand, then stops. */
+  stop(): Promise<void>;
+}
+
+const BATCH = 200;
+const MAX_ATTEMPTS = 5;
+
+export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
+  const { store, log } = deps;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  // A poke that arrives while an item is in hand is kept for the next rest.
+  let poked = false;
+  const kinds = new Map<number, CollectionKind>();
+
+  const rest = async (ms: number): Promise<void> => {
+    if (stopped) return;
+    if (poked) {
+      poked = false;
+      return;
+    }
+    const controller = new AbortController();
+    wake = () => controller.abort();
+    await sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined);
+    wake = null;
+    poked = false;
+  };
+
+  async function kindOf(userId: number, collectionId: number): Promise<CollectionKind | undefined> {
+    if (!kinds.has(collectionId)) {
+      for (const collection of await store.forUser(userId).listCollections({ includeDeleted: true })) kinds.set(collection.id, collection.kind);
+    }
+    return kinds.get(collectionId);
+  }
+
+  /** True if the change made a decoder run (worth a pause after). */
+  async function follow(change: Change): Promise<boolean> {
+    if (change.kind === 'collection') {
+      kinds.set(change.collectionId, change.collection.kind);
+      return false;
+    }
+    const { revision } = change;
+    if (revision.deleted || revision.contentHash === null || revision.size === 0) return false;
+    if ((await kindOf(change.userId, change.collectionId)) !== 'files') return false;
+    if (deps.index().get(revision.contentHash)) return false;
+    try {
+      const record = await deps.process(change.userId, revision);
+      if (record && record.status !== 'not-media') {
+        log.info({ sha256: record.sha256, mediaType: record.mediaType, status: record.status, seq: change.seq }, `photo library: ${revision.itemName} is ${record.status}${record.reason ? ` (${record.reason})` : ''}`);
+      }
+    } catch (error) {
+      if (!(error instanceof ContentDamagedError)) throw error;
+      // The scrubber and the item API report damaged content; here it only must not stall the library.
+      deps.recordFailure(revision, `the stored content failed its integrity check: ${error.message}`);
+    }
+    return true;
+  }
+
+  async function currentCheckpoint(): Promise<{ storeId: string; generation: number; seq: number }> {
+    const identity = await store.identity();
+    const saved = deps.index().checkpoint();
+    if (saved && saved.storeId === identity.storeId && saved.generation === identity.generation && saved.seq <= identity.sequence) return saved;
+    // A first start, a rebuilt index, or a store restored from backup: read the log from
+    // the beginning. Contents already processed are skipped by hash, so this is cheap.
+    const fresh = { storeId: identity.storeId, generation: identity.generation, seq: 0 };
+    if (saved) log.info({ saved, identity }, 'photo library: the store is not the one the index followed (restored or replaced); reading its change log again from the start');
+    deps.index().setCheckpoint(fresh);
+    return fresh;
+  }
+
+  async function run(): Promise<void> {
+    let attempts = 0;
+    let announced = false;
+    while (!stopped) {
+      try {
+        const checkpoint = await currentCheckpoint();
+        const changes = await store.changesSince({ after: checkpoint.seq, limit: BATCH });
+        if (changes.length === 0) {
+          if (announced) log.info({ seq: checkpoint.seq }, 'photo library: caught up with the change log');
+          announced = false;
+          await rest(deps.pollMs);
+          continue;
+        }
+        if (!announced) log.info({ from: checkpoint.seq }, 'photo library: indexing new changes');
+        announced = true;
+        for (const change of changes) {
+          if (stopped) return;
+          const worked = await follow(change);
+          deps.index().setCheckpoint({ ...checkpoint, seq: change.seq });
+          attempts = 0;
+          // Not cut short by pokes: a busy upload must not turn the pause off.
+          if (worked) await sleep(deps.pauseMs);
+        }
+      } catch (error) {
+        if (stopped) return;
+        attempts += 1;
+        const checkpoint = deps.index().checkpoint();
+        if (attempts >= MAX_ATTEMPTS && checkpoint) {
+          // Skip the change rather than stall the whole library behind it; the item stays
+          // pending and is processed when someone asks for its thumbnail.
+          log.error({ err: error, seq: checkpoint.seq + 1 }, `photo library: giving up on the change after sequence ${checkpoint.seq} after ${attempts} attempts; it stays pending`);
+          const [next] = await store.changesSince({ after: checkpoint.seq, limit: 1 }).catch(() => []);
+          if (next) deps.index().setCheckpoint({ ...checkpoint, seq: next.seq });
+          attempts = 0;
+          continue;
+        }
+        const backoff = Math.min(60_000, 1000 * 2 ** attempts);
+        log.error({ err: error, attempt: attempts }, `photo library: indexing failed; retrying in ${backoff / 1000} s`);
+        await rest(backoff);
+      }
+    }
+  }
+
+  const running = run();
+  return {
+    poke() {
+      poked = true;
+      wake?.();
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await running;
+    },
+  };
+}
