@@ -80,7 +80,8 @@ function entryOf(file: FileRef, record: MediaRecord | undefined): PhotoEntry {
     orientation: record?.orientation ?? null,
     camera: hasCamera ? { make: record.make, model: record.model } : null,
     location: record?.latitude != null && record.longitude != null ? { latitude: record.latitude, longitude: record.longitude } : null,
-    status: record === undefined ? 'pending' : record.status === 'not-media' ? 'failed' : record.status,
+    // (not-media contents never get here: photoEntries leaves them out)
+    status: record === undefined || record.status === 'not-media' ? 'pending' : record.status,
     reason: record?.reason ?? null,
     urls: {
       thumbnail: `${PHOTOS_PREFIX}/thumbnail/${encoded}${version}`,

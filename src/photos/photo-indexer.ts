@@ -34,6 +34,7 @@ export interface PhotoIndexer {
 
 const BATCH = 200;
 const MAX_ATTEMPTS = 5;
+const PROGRESS_EVERY = 100;
 
 export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
   const { store, log } = deps;
@@ -42,6 +43,12 @@ export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
   // A poke that arrives while an item is in hand is kept for the next rest.
   let poked = false;
   const kinds = new Map<number, CollectionKind>();
+  // Outcomes since the last progress line.
+  const progress: Record<MediaRecord['status'], number> = { ready: 0, unsupported: 0, failed: 0, 'not-media': 0 };
+  const progressLine = (seq: number, what: string): void => {
+    log.info({ seq, ...progress }, `photo library: ${what} (since the last report: ${progress.ready} ready, ${progress.unsupported} without a decoder, ${progress.failed} failed, ${progress['not-media']} not media)`);
+    for (const key of Object.keys(progress) as Array<keyof typeof progress>) progress[key] = 0;
+  };
 
   const rest = async (ms: number): Promise<void> => {
     if (stopped) return;
@@ -75,8 +82,14 @@ export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
     if (deps.index().get(revision.contentHash)) return false;
     try {
       const record = await deps.process(change.userId, revision);
-      if (record && record.status !== 'not-media') {
-        log.info({ sha256: record.sha256, mediaType: record.mediaType, status: record.status, seq: change.seq }, `photo library: ${revision.itemName} is ${record.status}${record.reason ? ` (${record.reason})` : ''}`);
+      if (record) {
+        progress[record.status] += 1;
+        // Every outcome at debug; the ones a person may want to act on at info.
+        const level = record.status === 'failed' || record.status === 'unsupported' ? 'info' : 'debug';
+        log[level](
+          { sha256: record.sha256, mediaType: record.mediaType, status: record.status, reason: record.reason, seq: change.seq },
+          `photo library: ${revision.itemName} is ${record.status}${record.reason ? ` (${record.reason})` : ''}`,
+        );
       }
     } catch (error) {
       if (!(error instanceof ContentDamagedError)) throw error;
@@ -106,7 +119,7 @@ export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
         const checkpoint = await currentCheckpoint();
         const changes = await store.changesSince({ after: checkpoint.seq, limit: BATCH });
         if (changes.length === 0) {
-          if (announced) log.info({ seq: checkpoint.seq }, 'photo library: caught up with the change log');
+          if (announced) progressLine(checkpoint.seq, `caught up with the change log at sequence ${checkpoint.seq}`);
           announced = false;
           await rest(deps.pollMs);
           continue;
@@ -118,6 +131,8 @@ export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
           const worked = await follow(change);
           deps.index().setCheckpoint({ ...checkpoint, seq: change.seq });
           attempts = 0;
+          const done = progress.ready + progress.unsupported + progress.failed + progress['not-media'];
+          if (done >= PROGRESS_EVERY) progressLine(change.seq, `indexing, at sequence ${change.seq}`);
           // Not cut short by pokes: a busy upload must not turn the pause off.
           if (worked) await sleep(deps.pauseMs);
         }

@@ -20,6 +20,8 @@ const GENERIC_HEIF_BRANDS = new Set(['mif1', 'msf1', 'miaf']);
 const QUICKTIME_BRANDS = new Set(['qt  ']);
 const THREE_GP_BRANDS = /^3g[p2]/;
 const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4VH', 'M4VP', 'mmp4', 'MSNV', 'f4v ', 'XAVC']);
+// Major brands of the same family that are neither: audio (M4A, audiobooks), Canon raw.
+const NOT_MEDIA_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ', 'crx ']);
 // Old QuickTime files start straight with one of these atoms, without an ftyp.
 const QUICKTIME_ATOMS = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
 
@@ -43,6 +45,7 @@ function isoBrands(bytes: Uint8Array): string[] | null {
 function sniffIsoMedia(brands: string[]): SniffedMedia | null {
   const has = (set: Set<string>): boolean => brands.some((brand) => set.has(brand));
   const [major = ''] = brands;
+  if (NOT_MEDIA_BRANDS.has(major)) return null;
   // The major brand decides when it is specific; a generic HEIF brand defers to the
   // compatible brands (an AVIF is "mif1" + "avif", an iPhone HEIC "heic" + "mif1").
   if (HEIC_BRANDS.has(major)) return { kind: 'image', mediaType: 'image/heic' };
@@ -57,7 +60,7 @@ function sniffIsoMedia(brands: string[]): SniffedMedia | null {
   }
   if (has(MP4_BRANDS)) return { kind: 'video', mediaType: 'video/mp4' };
   if (has(QUICKTIME_BRANDS)) return { kind: 'video', mediaType: 'video/quicktime' };
-  // Audio (M4A), Canon raw (crx) and the rest of the family are not photos or videos.
+  // The rest of the family (unknown brands) is not a photo or video as far as we know.
   return null;
 }
 
