@@ -23,7 +23,7 @@ async function photo(index: number, megapixels: number): Promise<Buffer> {
   const gradient = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="hsl(${index * 37},70%,40%)"/><stop offset="1" stop-color="hsl(${index * 37 + 120},70%,70%)"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`,
   );
-  const noise = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 12 } } }).png().toBuffer();
+  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } } }).png().toBuffer();
   return sharp(gradient)
     .composite([{ input: noise, blend: 'overlay' }])
     .jpeg({ quality: 90 })
