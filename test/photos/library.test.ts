@@ -257,6 +257,14 @@ describe('the library', () => {
     assert.match(text, /^holdfast_photos_failed_total 1$/m);
   });
 
+  test('the indexer logs its progress and the photos it could not decode, and no errors', () => {
+    const lines = server.logs.map((line) => JSON.parse(line) as { level: string; msg: string });
+    assert.deepEqual(lines.filter((l) => l.level === 'error' || l.level === 'fatal'), []);
+    assert.ok(lines.some((l) => l.level === 'info' && /photo library: caught up with the change log/.test(l.msg)));
+    assert.ok(lines.some((l) => l.level === 'info' && /photo library: broken\.jpg is failed \(the image could not be decoded/.test(l.msg)));
+    assert.ok(lines.some((l) => l.level === 'info' && /photo library: IMG_0003\.HEIC is unsupported \(HEIC\/HEIF with HEVC/.test(l.msg)));
+  });
+
   test('a photo that is not there, or not in a files collection, is a 404', async () => {
     for (const path of ['/api/v1/photos/thumbnail/files/Camera/nope.jpg', '/api/v1/photos/original/files/nope/IMG_0001.jpg', '/api/v1/photos/preview/contacts/x.vcf', '/api/v1/photos/original/files']) {
       const response = await api(server, path);
