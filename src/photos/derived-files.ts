@@ -4,7 +4,7 @@
 // not fsynced; but they are written to a temporary name and renamed, so a file under its
 // final name is always whole.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type Variant = 'thumbnail' | 'preview';
@@ -15,10 +15,14 @@ export const VARIANTS: readonly Variant[] = ['thumbnail', 'preview'];
 export const VARIANT_SIZE: Record<Variant, number> = { thumbnail: 256, preview: 1600 };
 
 const SHA256 = /^[0-9a-f]{64}$/;
+const LEFTOVER_AGE_MS = 60_000;
 
 export interface DerivedFiles {
   read(sha256: string, variant: Variant): Promise<Buffer | null>;
   write(sha256: string, variant: Variant, data: Buffer): Promise<void>;
+  /** Removes temporary files a crash left behind (older than a minute, so never one being
+   * written now); answers how many. */
+  removeLeftovers(): Promise<number>;
 }
 
 export function derivedFiles(root: string): DerivedFiles {
@@ -48,6 +52,21 @@ export function derivedFiles(root: string): DerivedFiles {
         await unlink(temp).catch(() => undefined);
         throw error;
       }
+    },
+    async removeLeftovers() {
+      let removed = 0;
+      const shards = await readdir(root).catch(() => [] as string[]);
+      for (const shard of shards) {
+        const names = await readdir(join(root, shard)).catch(() => [] as string[]);
+        for (const name of names.filter((n) => n.includes('.tmp-'))) {
+          const path = join(root, shard, name);
+          const info = await stat(path).catch(() => null);
+          if (!info || Date.now() - info.mtimeMs < LEFTOVER_AGE_MS) continue;
+          await unlink(path).catch(() => undefined);
+          removed += 1;
+        }
+      }
+      return removed;
     },
   };
 }

@@ -150,6 +150,11 @@ export function createPhotoLibrary(options: PhotoLibraryOptions): PhotoLibrary {
         },
       });
       log.info({ derived: root }, 'photo library: indexer started');
+      // Best effort, in the background: a leftover is litter, never visible under a final name.
+      void files.removeLeftovers().then(
+        (removed) => removed > 0 && log.info({ removed }, `photo library: removed ${removed} half-written derived file(s) left by a crash`),
+        (error: unknown) => log.warn({ err: error }, 'photo library: could not clear temporary derived files'),
+      );
     },
 
     poke: () => indexer?.poke(),
@@ -166,7 +171,10 @@ export function createPhotoLibrary(options: PhotoLibraryOptions): PhotoLibrary {
     },
 
     async close() {
-      await indexer?.stop();
+      if (indexer) {
+        await indexer.stop();
+        log.info('photo library: indexer stopped');
+      }
       await lane.idle();
       closed = true;
       opened?.close();

@@ -1,10 +1,11 @@
 // Albums are references kept in the store; users are walled off from each other's photos
 // and albums; and the library's derived data can be thrown away and is made again.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import type { Album } from '../../src/photos/albums.ts';
 import type { PhotoEntry } from '../../src/photos/library-entries.ts';
@@ -233,6 +234,25 @@ describe('derived data', () => {
       assert.ok(server.logs.some((line) => line.includes('rebuilt its index')), 'the rebuild is logged');
     } finally {
       await server.close();
+    }
+  });
+
+  test('half-written derived files a crash left behind are removed at start, and only those', async () => {
+    const shard = join(dataDir, 'derived', 'photos', '00');
+    await mkdir(shard, { recursive: true });
+    const old = join(shard, `${'0'.repeat(64)}.preview.jpg.tmp-0123456789ab`);
+    const fresh = join(shard, `${'0'.repeat(64)}.thumbnail.jpg.tmp-ba9876543210`);
+    await writeFile(old, 'half a preview');
+    await writeFile(fresh, 'being written right now');
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    await utimes(old, anHourAgo, anHourAgo);
+    const server = await startHarness({ indexPhotos: true, dataDir });
+    try {
+      for (let i = 0; i < 100 && (await readdir(shard)).length > 1; i++) await sleep(20);
+      assert.deepEqual(await readdir(shard), [`${'0'.repeat(64)}.thumbnail.jpg.tmp-ba9876543210`]);
+    } finally {
+      await server.close();
+      await rm(shard, { recursive: true, force: true });
     }
   });
 
