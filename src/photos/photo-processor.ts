@@ -5,6 +5,7 @@ import type { Content } from '../store/types.ts';
 import type { DerivedFiles, Variant } from './derived-files.ts';
 import type { MediaRecord, PhotoIndex } from './photo-index.ts';
 import { readPhotoMetadata } from './read-photo-metadata.ts';
+import { readVideoMetadata } from './read-video-metadata.ts';
 import { renderVariants } from './render-variants.ts';
 import { isHevcImage, sniffMedia, SNIFF_BYTES, type SniffedMedia } from './sniff-media.ts';
 
@@ -66,7 +67,12 @@ export function createProcessor(deps: ProcessorDeps) {
     const record = emptyRecord(sha256, sniffed);
     if (!sniffed) return { record, variants: null };
     if (sniffed.kind === 'video') {
-      return { record: { ...record, status: 'unsupported', reason: 'video: the original is stored and served; frames are not extracted on this server' }, variants: null };
+      const isoFamily = ['video/mp4', 'video/quicktime', 'video/3gpp'].includes(sniffed.mediaType);
+      const metadata = isoFamily ? await readVideoMetadata(content.open()) : {};
+      return {
+        record: { ...record, ...metadata, status: 'unsupported', reason: 'video: the original is stored and served; frames are not extracted on this server' },
+        variants: null,
+      };
     }
     if (content.size > deps.maxImageBytes) {
       return { record: { ...record, status: 'failed', reason: `the image is ${content.size} bytes, more than the ${deps.maxImageBytes} this server decodes` }, variants: null };

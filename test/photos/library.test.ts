@@ -35,7 +35,10 @@ const iphone = await heic({
   gps: { latitude: '40/1 41/1 2100/100', latitudeRef: 'N', longitude: '74/1 2/1 4000/100', longitudeRef: 'W' },
 });
 const broken = await truncatedJpeg({ width: 1200, height: 900, color: { r: 10, g: 10, b: 10 }, takenAt: '2019:09:09 09:09:09', make: 'Nikon', model: 'D750' });
-const clip = mp4();
+// Recorded upright on a phone: landscape pixels and a 90° matrix; the movie box comes last.
+const clip = mp4({ recordedAt: new Date('2024-06-20T15:00:00Z'), width: 1920, height: 1080, turned: true });
+// A recorder that did not set the time: placed by its upload time.
+const undatedClip = mp4({ width: 640, height: 480 });
 
 let server: Harness;
 let photos: PhotoEntry[];
@@ -58,9 +61,10 @@ before(async () => {
   await davPut(server, 'alice/files/Camera/IMG_0003.HEIC', iphone);
   await davPut(server, 'alice/files/Camera/broken.jpg', broken);
   await davPut(server, 'alice/files/Camera/clip.mp4', clip);
+  await davPut(server, 'alice/files/Camera/undated.mp4', undatedClip);
   // Not media: stored, but not in the library, whatever its name says.
   await davPut(server, 'alice/files/Other/notes.jpg', Buffer.from('these are not the pixels you are looking for\n'));
-  photos = await settledLibrary(server, 8);
+  photos = await settledLibrary(server, 9);
 });
 
 after(() => server.close());
@@ -69,8 +73,8 @@ describe('the library', () => {
   test('lists photos newest first by capture time, videos and undated files by upload time', () => {
     assert.deepEqual(
       photos.map((p) => p.name),
-      // The clip has no capture time: uploaded now, it is the newest.
-      ['clip.mp4', 'IMG_0003.HEIC', 'IMG_0001.jpg', 'IMG_0002.jpg', 'sticker.webp', 'screenshot.png', 'modern.avif', 'broken.jpg'],
+      // The undated clip has no capture time: uploaded now, it is the newest.
+      ['undated.mp4', 'IMG_0003.HEIC', 'clip.mp4', 'IMG_0001.jpg', 'IMG_0002.jpg', 'sticker.webp', 'screenshot.png', 'modern.avif', 'broken.jpg'],
     );
   });
 
@@ -195,12 +199,15 @@ describe('the library', () => {
     assert.match(await response.text(), /could not be read/);
   });
 
-  test('a video is in the library with a placeholder for its thumbnail', async () => {
+  test('a video is in the library with its recording time and size, and a placeholder for its thumbnail', async () => {
     const video = byName('clip.mp4');
     assert.equal(video.kind, 'video');
     assert.equal(video.mediaType, 'video/mp4');
     assert.equal(video.status, 'unsupported');
-    assert.equal(video.takenAt, null);
+    assert.equal(video.takenAt, '2024-06-20T15:00:00Z');
+    assert.deepEqual([video.width, video.height], [1080, 1920], 'shown upright, as its matrix says');
+    assert.equal(byName('undated.mp4').takenAt, null);
+    assert.deepEqual([byName('undated.mp4').width, byName('undated.mp4').height], [640, 480]);
     const response = await api(server, video.urls.thumbnail);
     assert.equal(response.headers.get('x-holdfast-placeholder'), 'video');
   });
@@ -216,7 +223,7 @@ describe('the library', () => {
       cursor = page.next;
       pages += 1;
     } while (cursor !== null);
-    assert.equal(pages, 3);
+    assert.equal(pages, 3, '9 entries in pages of 3');
     assert.deepEqual(seen, photos.map((p) => p.path));
   });
 
@@ -237,7 +244,7 @@ describe('the library', () => {
       headers: { authorization: server.appPassword.alice, destination: '/dav/alice/files/Copies/IMG_0002-copy.jpg' },
     });
     assert.equal(copy.status, 201);
-    const all = await settledLibrary(server, 10);
+    const all = await settledLibrary(server, 11);
     const copies = all.filter((p) => p.sha256 === byName('IMG_0001.jpg').sha256);
     assert.deepEqual(copies.map((p) => p.path).sort(), ['files/Camera/IMG_0001.jpg', 'files/Copies/same.jpg']);
     assert.ok(all.some((p) => p.path === 'files/Copies/IMG_0002-copy.jpg' && p.status === 'ready'));
@@ -252,7 +259,7 @@ describe('the library', () => {
     assert.match(text, /^holdfast_photos_queue_length \d+$/m);
     assert.match(text, /^holdfast_photos_backlog_changes \d+$/m);
     assert.match(text, /^holdfast_photos_processed_total\{status="ready"\} 5$/m);
-    assert.match(text, /^holdfast_photos_processed_total\{status="unsupported"\} 2$/m);
+    assert.match(text, /^holdfast_photos_processed_total\{status="unsupported"\} 3$/m);
     assert.match(text, /^holdfast_photos_processed_total\{status="failed"\} 1$/m);
     assert.match(text, /^holdfast_photos_failed_total 1$/m);
   });

@@ -123,8 +123,44 @@ export async function heic(spec: PhotoSpec): Promise<Buffer> {
   return Buffer.concat([ftyp, meta(headerLength, headerLength + hevcData.length), mdat]);
 }
 
-/** The start of an MP4 as phones record it: ftyp (isom), an empty moov, some mdat. */
-export function mp4(): Buffer {
+const i32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+
+function matrix(turned: boolean): Buffer {
+  const one = 0x10000;
+  const values = turned ? [0, one, 0, -one, 0, 0, 0, 0, 0x40000000] : [one, 0, 0, 0, one, 0, 0, 0, 0x40000000];
+  return Buffer.concat(values.map(i32));
+}
+
+export interface VideoSpec {
+  /** When the recording started (the movie header keeps whole seconds, UTC). */
+  recordedAt?: Date;
+  width: number;
+  height: number;
+  /** Recorded with the phone upright: landscape pixels and a 90° matrix, as iPhones do. */
+  turned?: boolean;
+}
+
+/**
+ * An MP4 laid out as phones record it when they write the movie box last: ftyp (isom),
+ * the media data, then moov with the movie header (mvhd: creation time) and one video
+ * track header (tkhd: size and matrix). The frames are not real ones.
+ */
+export function mp4(spec: VideoSpec = { width: 1920, height: 1080 }): Buffer {
+  const created = spec.recordedAt ? Math.floor(spec.recordedAt.getTime() / 1000) + 2_082_844_800 : 0;
   const ftyp = box('ftyp', Buffer.from('isom', 'latin1'), u32(512), Buffer.from('isomiso2avc1mp41', 'latin1'));
-  return Buffer.concat([ftyp, box('free'), box('mdat', Buffer.alloc(2048, 7))]);
+  const mvhd = fullBox('mvhd', 0, u32(created), u32(created), u32(1000), u32(5000), u32(0x10000), u16(0x100), Buffer.alloc(10), matrix(false), Buffer.alloc(24), u32(2));
+  const tkhd = fullBox(
+    'tkhd',
+    0,
+    u32(created), u32(created), u32(1), u32(0), u32(5000), Buffer.alloc(8),
+    u16(0), u16(0), u16(0), u16(0),
+    matrix(spec.turned ?? false),
+    u32(spec.width * 0x10000), u32(spec.height * 0x10000),
+  );
+  const moov = box('moov', mvhd, box('trak', tkhd));
+  return Buffer.concat([ftyp, box('free'), box('mdat', Buffer.alloc(256 * 1024, 7)), moov]);
 }
