@@ -64,9 +64,13 @@ export async function listAlbums(userStore: UserStore): Promise<Album[]> {
   return albums.sort((a, b) => a.title.localeCompare(b.title) || a.id.localeCompare(b.id));
 }
 
+/** The album, or null; a collection under an `albums` that is not the library's (say, a
+ * folder of files the user named so) is never taken for one, so nothing is written there. */
 export async function getAlbum(userStore: UserStore, id: string): Promise<Album | null> {
+  const root = await userStore.getCollection(ALBUMS_COLLECTION);
+  if (!root || root.kind !== 'records') return null;
   const collection = await userStore.getCollection(albumPath(id));
-  return collection && collection.parentId !== null && collection.path === albumPath(id) ? albumOf(userStore, collection) : null;
+  return collection && collection.kind === 'records' ? albumOf(userStore, collection) : null;
 }
 
 export async function createAlbum(userStore: UserStore, title: string): Promise<Album> {

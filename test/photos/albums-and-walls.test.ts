@@ -152,6 +152,32 @@ describe('albums', () => {
   });
 });
 
+test('a top-level "albums" collection of files is left alone: albums answer 409, and its folders are not albums', async () => {
+  const server = await startHarness();
+  try {
+    await davMkcol(server, 'alice/albums/');
+    await davMkcol(server, 'alice/albums/holiday/');
+    await davPut(server, 'alice/albums/holiday/photo.jpg', beach);
+    const created = await apiJson<{ error: string; message: string }>(server, 'POST', '/api/v1/photos/albums', { title: 'Summer' });
+    assert.equal(created.status, 409);
+    assert.match(created.body.message, /Rename that collection/);
+    assert.deepEqual((await apiJson<{ albums: Album[] }>(server, 'GET', '/api/v1/photos/albums')).body.albums, []);
+    for (const [method, url, body] of [
+      ['GET', '/api/v1/photos/albums/holiday', undefined],
+      ['PATCH', '/api/v1/photos/albums/holiday', { title: 'x' }],
+      ['POST', '/api/v1/photos/albums/holiday/members', { path: 'albums/holiday/photo.jpg' }],
+      ['DELETE', '/api/v1/photos/albums/holiday', undefined],
+    ] as const) {
+      assert.equal((await apiJson(server, method, url, body)).status, 404, `${method} ${url}`);
+    }
+    const listing = await fetch(`${server.url}/dav/alice/albums/holiday/photo.jpg`, { headers: { authorization: server.appPassword.alice } });
+    assert.ok((await bytesOf(listing)).equals(beach), 'the folder is untouched');
+    assert.equal((await library(server)).photos[0]?.path, 'albums/holiday/photo.jpg', 'and its photo is in the library like any file');
+  } finally {
+    await server.close();
+  }
+});
+
 describe('walls between users', () => {
   let server: Harness;
   let alicePhotos: PhotoEntry[];

@@ -85,7 +85,7 @@ export function registerAlbumRoutes(app: FastifyInstance, photos: PhotoLibrary):
     const { userStore } = signedIn(request);
     const id = checkName('collection', request.params.album);
     const { title } = parseBody(albumBody, request.body);
-    const album = await renameAlbum(userStore, id, title);
+    const album = (await getAlbum(userStore, id)) ? await renameAlbum(userStore, id, title) : null;
     if (!album) throw noAlbum(id);
     return { album };
   });
