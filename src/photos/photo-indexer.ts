@@ -39,7 +39,7 @@ const PROGRESS_EVERY = 100;
 export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
   const { store, log } = deps;
   let stopped = false;
-  let wake: (() => void) | null = null;
+  let wake: ((reason: 'poke' | 'stop') => void) | null = null;
   // A poke that arrives while an item is in hand is kept for the next rest.
   let poked = false;
   const kinds = new Map<number, CollectionKind>();
@@ -50,17 +50,20 @@ export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
     for (const key of Object.keys(progress) as Array<keyof typeof progress>) progress[key] = 0;
   };
 
-  const rest = async (ms: number): Promise<void> => {
+  /** Waits `ms`, or less if stopped; a pokable wait also ends when poked (new changes). */
+  const rest = async (ms: number, pokable: boolean): Promise<void> => {
     if (stopped) return;
-    if (poked) {
+    if (pokable && poked) {
       poked = false;
       return;
     }
     const controller = new AbortController();
-    wake = () => controller.abort();
+    wake = (reason) => {
+      if (reason === 'stop' || pokable) controller.abort();
+    };
     await sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined);
     wake = null;
-    poked = false;
+    if (pokable) poked = false;
   };
 
   async function kindOf(userId: number, collectionId: number): Promise<CollectionKind | undefined> {
@@ -112,46 +115,50 @@ export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
   }
 
   async function run(): Promise<void> {
-    let attempts = 0;
+    // Failures of the change in hand (to give up on it), and failed passes in a row (to back off).
+    let failures = 0;
+    let failedPasses = 0;
     let announced = false;
     while (!stopped) {
       try {
         const checkpoint = await currentCheckpoint();
         const changes = await store.changesSince({ after: checkpoint.seq, limit: BATCH });
+        failedPasses = 0;
         if (changes.length === 0) {
           if (announced) progressLine(checkpoint.seq, `caught up with the change log at sequence ${checkpoint.seq}`);
           announced = false;
-          await rest(deps.pollMs);
+          await rest(deps.pollMs, true);
           continue;
         }
         if (!announced) log.info({ from: checkpoint.seq }, 'photo library: indexing new changes');
         announced = true;
         for (const change of changes) {
           if (stopped) return;
-          const worked = await follow(change);
+          let worked = false;
+          try {
+            worked = await follow(change);
+            failures = 0;
+          } catch (error) {
+            failures += 1;
+            if (failures < MAX_ATTEMPTS) throw error;
+            // Skip this one change rather than stall the whole library behind it; its item
+            // stays pending and is processed when someone asks for its thumbnail.
+            log.error({ err: error, seq: change.seq }, `photo library: giving up on change ${change.seq} (${change.kind === 'revision' ? change.revision.itemName : 'a collection'}) after ${failures} attempts; it stays pending`);
+            failures = 0;
+          }
           deps.index().setCheckpoint({ ...checkpoint, seq: change.seq });
-          attempts = 0;
           const done = progress.ready + progress.unsupported + progress.failed + progress['not-media'];
           if (done >= PROGRESS_EVERY) progressLine(change.seq, `indexing, at sequence ${change.seq}`);
           // Not cut short by pokes: a busy upload must not turn the pause off.
-          if (worked) await sleep(deps.pauseMs);
+          if (worked) await rest(deps.pauseMs, false);
         }
       } catch (error) {
         if (stopped) return;
-        attempts += 1;
-        const checkpoint = deps.index().checkpoint();
-        if (attempts >= MAX_ATTEMPTS && checkpoint) {
-          // Skip the change rather than stall the whole library behind it; the item stays
-          // pending and is processed when someone asks for its thumbnail.
-          log.error({ err: error, seq: checkpoint.seq + 1 }, `photo library: giving up on the change after sequence ${checkpoint.seq} after ${attempts} attempts; it stays pending`);
-          const [next] = await store.changesSince({ after: checkpoint.seq, limit: 1 }).catch(() => []);
-          if (next) deps.index().setCheckpoint({ ...checkpoint, seq: next.seq });
-          attempts = 0;
-          continue;
-        }
-        const backoff = Math.min(60_000, 1000 * 2 ** attempts);
-        log.error({ err: error, attempt: attempts }, `photo library: indexing failed; retrying in ${backoff / 1000} s`);
-        await rest(backoff);
+        // Not cut short by pokes either: a broken disk must not be retried on every commit.
+        failedPasses += 1;
+        const backoff = Math.min(60_000, 1000 * 2 ** failedPasses);
+        log.error({ err: error, attempt: failedPasses }, `photo library: indexing failed; retrying in ${backoff / 1000} s`);
+        await rest(backoff, false);
       }
     }
   }
@@ -160,11 +167,11 @@ export function startPhotoIndexer(deps: IndexerDeps): PhotoIndexer {
   return {
     poke() {
       poked = true;
-      wake?.();
+      wake?.('poke');
     },
     async stop() {
       stopped = true;
-      wake?.();
+      wake?.('stop');
       await running;
     },
   };
