@@ -4,11 +4,21 @@
 // the original — and how long the event loop is held up meanwhile (what requests would
 // wait), next to the same loop idle.
 //
-//   npm run bench:photos -- [--count 10] [--megapixels 12]
+// Then the cost of listing a library of --library files (the listing scans the user's files
+// on every page; see docs/photos.md): one page of 100, next to the bare scan of the items.
+//
+//   npm run bench:photos -- [--count 10] [--megapixels 12] [--library 10000]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pino from 'pino';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { liveFiles, page, photoEntries } from '../src/photos/library-entries.ts';
+import { createPhotoLibrary } from '../src/photos/photo-library.ts';
 import { readPhotoMetadata } from '../src/photos/read-photo-metadata.ts';
+import { openStore } from '../src/store/open-store.ts';
 import { renderVariants } from '../src/photos/render-variants.ts';
 
 function median(values: number[]): number {
@@ -39,8 +49,52 @@ async function loopDelayDuring(work: () => Promise<void>): Promise<{ p50: number
   return { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 };
 }
 
+async function timeListing(files: number, sample: Buffer): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'holdfast-bench-photos-'));
+  try {
+    const opened = await openStore({ dataDir: join(dir, 'data'), initializeIfEmpty: true });
+    if (opened.kind !== 'opened') throw new Error(opened.reason);
+    const { store } = opened;
+    const created = await store.accounts.createUser('bench', 'not-a-password-hash');
+    const userStore = store.forUser(created.user.id);
+    const folders = 10;
+    for (let f = 0; f < folders; f++) await userStore.createCollection({ name: `folder-${f}`, kind: 'files' });
+    console.log(`\nloading ${files} files into ${folders} folders…`);
+    for (let start = 0; start < files; start += 200) {
+      await Promise.all(
+        Array.from({ length: Math.min(200, files - start) }, (_, i) => {
+          const n = start + i;
+          // Distinct content per file, as a real library has: the same small JPEG plus a tag.
+          const bytes = Buffer.concat([sample, Buffer.from(String(n))]);
+          return userStore.putItem(`folder-${n % folders}`, `IMG_${String(n).padStart(6, '0')}.jpg`, bytes, { contentType: 'image/jpeg', author: 'bench' });
+        }),
+      );
+    }
+    const photos = createPhotoLibrary({ store, dataDir: join(dir, 'data'), log: pino({ level: 'silent' }) });
+    const scan: number[] = [];
+    const listing: number[] = [];
+    for (let run = 0; run < 7; run++) {
+      let started = performance.now();
+      await liveFiles(userStore);
+      scan.push(performance.now() - started);
+      started = performance.now();
+      const first = page(photoEntries(await liveFiles(userStore), photos), null, 100);
+      listing.push(performance.now() - started);
+      if (first.photos.length !== 100) throw new Error(`a page of ${first.photos.length}`);
+    }
+    console.log(`| ${files} files | median | slowest |`);
+    console.log('|---|---|---|');
+    console.log(`| baseline: scan the user's files (listCollections + listItems) | ${median(scan).toFixed(0)} ms | ${Math.max(...scan).toFixed(0)} ms |`);
+    console.log(`| GET /photos: scan, join with the index, sort, one page of 100 | ${median(listing).toFixed(0)} ms | ${Math.max(...listing).toFixed(0)} ms |`);
+    await photos.close();
+    await store.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string' }, megapixels: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { count: { type: 'string' }, megapixels: { type: 'string' }, library: { type: 'string' } }, strict: true });
   const count = Number(values.count ?? 10);
   const megapixels = Number(values.megapixels ?? 12);
   if (!Number.isInteger(count) || count < 1 || !(megapixels > 0)) throw new RangeError('--count takes a positive whole number, --megapixels a positive number');
@@ -78,6 +132,10 @@ async function main(): Promise<void> {
   row('baseline: bare 256-px thumbnail', baseline, baselineLoop);
   row('library: EXIF + 1600-px preview + 256-px thumbnail', ours, oursLoop);
   console.log(`| idle (1 s, nothing decoding) | | | | ${idle.p50.toFixed(1)} / ${idle.p99.toFixed(1)} / ${idle.max.toFixed(1)} ms |`);
+
+  const libraryFiles = Number(values.library ?? 10_000);
+  if (!Number.isInteger(libraryFiles) || libraryFiles < 100) throw new RangeError('--library takes a whole number of at least 100');
+  await timeListing(libraryFiles, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).jpeg().toBuffer());
 }
 
 await main();
