@@ -9,7 +9,7 @@ import type { Content, Revision } from '../store/types.ts';
 import { derivedFiles, type Variant } from './derived-files.ts';
 import { openPhotoIndex, type MediaRecord, type PhotoIndex } from './photo-index.ts';
 import { startPhotoIndexer, type PhotoIndexer } from './photo-indexer.ts';
-import { createProcessor } from './photo-processor.ts';
+import { createProcessor, emptyRecord } from './photo-processor.ts';
 import type { PlaceholderReason } from './placeholder.ts';
 import { createSerialLane } from './serial-lane.ts';
 
@@ -33,8 +33,6 @@ export type ProcessedListener = (record: MediaRecord) => void;
 export interface PhotoLibrary {
   /** What is known of these contents (processed ones only). */
   known(hashes: string[]): Map<string, MediaRecord>;
-  /** The record of a content, processing it now, ahead of the background, if it is new. */
-  describe(sha256: string, content: () => Promise<Content | null>): Promise<MediaRecord | null>;
   /** A thumbnail or preview, made now if it is missing; a placeholder where none can be made. */
   derived(sha256: string, variant: Variant, content: () => Promise<Content | null>): Promise<DerivedImage>;
   startIndexer(): void;
@@ -92,10 +90,6 @@ export function createPhotoLibrary(options: PhotoLibraryOptions): PhotoLibrary {
   return {
     known: (hashes) => index().getMany(hashes),
 
-    async describe(sha256, content) {
-      return index().get(sha256) ?? (await processNow(sha256, content, 'interactive'));
-    },
-
     async derived(sha256, variant, content) {
       const record = index().get(sha256) ?? (await processNow(sha256, content, 'interactive'));
       if (!record || record.status === 'not-media') return { kind: 'placeholder', reason: 'unsupported' };
@@ -128,23 +122,7 @@ export function createPhotoLibrary(options: PhotoLibraryOptions): PhotoLibrary {
           processNow(revision.contentHash ?? '', () => store.forUser(userId).readContent(revision.id), 'background'),
         recordFailure(revision, reason) {
           if (revision.contentHash === null) return;
-          const record: MediaRecord = {
-            sha256: revision.contentHash,
-            kind: null,
-            mediaType: null,
-            status: 'failed',
-            reason,
-            takenAt: null,
-            takenAtMs: null,
-            width: null,
-            height: null,
-            orientation: null,
-            make: null,
-            model: null,
-            latitude: null,
-            longitude: null,
-            processedAt: new Date().toISOString(),
-          };
+          const record: MediaRecord = { ...emptyRecord(revision.contentHash, null), status: 'failed', reason };
           index().put(record);
           for (const listener of listeners) listener(record);
         },

@@ -41,7 +41,8 @@ function message(error: unknown): string {
   return (lines.at(-1) ?? text).slice(0, 300);
 }
 
-function emptyRecord(sha256: string, sniffed: SniffedMedia | null): MediaRecord {
+/** A record with nothing read yet: status not-media until said otherwise. */
+export function emptyRecord(sha256: string, sniffed: SniffedMedia | null): MediaRecord {
   return {
     sha256,
     kind: sniffed?.kind ?? null,
