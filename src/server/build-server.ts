@@ -2,8 +2,11 @@
 // nothing it did not make: closing the app does not close the store (startServer does).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/accounts.ts';
+import { createPhotoLibrary } from '../photos/photo-library.ts';
+import { installPhotoMetrics } from '../photos/photo-metrics.ts';
 import { davPlugin } from '../protocols/dav/dav-plugin.ts';
 import type { LockManager } from '../protocols/dav/locks/lock-manager.ts';
+import { photoApi } from '../protocols/rest/photo-routes.ts';
 import { restApi } from '../protocols/rest/routes.ts';
 import type { Store } from '../store/store.ts';
 import { tusUploads } from '../uploads/tus-routes.ts';
@@ -29,6 +32,8 @@ export interface ServerDeps {
   davLocks?: LockManager;
   /** The clock unfinished uploads expire by; tests move it instead of waiting. */
   now?: () => Date;
+  /** Run the photo library's background indexer (the server does; most tests need not). */
+  indexPhotos?: boolean;
 }
 
 // Item names are up to 255 characters; percent-encoded UTF-8 takes up to 12 per character.
@@ -65,6 +70,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     expiryHours: config.uploadExpiryHours,
     ...(deps.now ? { now: deps.now } : {}),
   });
+  const photos = createPhotoLibrary({ store, dataDir: config.dataDir, log: app.log });
+  installPhotoMetrics(metrics.registry, photos);
+  // onClose runs once requests are answered and before startServer closes the store.
+  app.addHook('onClose', () => photos.close());
+  await app.register(photoApi, { prefix: '/api/v1', authenticate, photos });
+  if (deps.indexPhotos) {
+    photos.startIndexer();
+    deps.commitBatches?.subscribe(() => photos.poke());
+  }
   await app.register(davPlugin, { authenticate, identity: () => store.identity(), maxBodyBytes: config.maxBodyBytes, locks: deps.davLocks });
   return app;
 }

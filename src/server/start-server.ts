@@ -72,7 +72,7 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
 
   let app: FastifyInstance | undefined;
   try {
-    app = await buildServer({ store, accounts: createAccounts(store.accounts), config, logger, commitBatches });
+    app = await buildServer({ store, accounts: createAccounts(store.accounts), config, logger, commitBatches, indexPhotos: true });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close();

@@ -51,10 +51,17 @@ export function testConfig(dataDir: string, overrides: Partial<HoldfastConfig> =
 }
 
 export async function startHarness(
-  options: { config?: Partial<HoldfastConfig>; wrapStore?: (store: Store) => Store; davLocks?: LockManager } = {},
+  options: {
+    config?: Partial<HoldfastConfig>;
+    wrapStore?: (store: Store) => Store;
+    davLocks?: LockManager;
+    indexPhotos?: boolean;
+    dataDir?: string;
+  } = {},
 ): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), 'holdfast-server-'));
-  const dataDir = join(root, 'data');
+  // A given dataDir is the caller's (a restart on the same store): it is neither created nor removed here.
+  const dataDir = options.dataDir ?? join(root, 'data');
   const commitBatches = createCommitBatches();
   const opened = await openStore({ dataDir, initializeIfEmpty: true, onBatch: commitBatches.observe });
   if (opened.kind !== 'opened') throw new Error(`test store refused: ${opened.reason}`);
@@ -65,7 +72,8 @@ export async function startHarness(
   const bearer = { alice: '', bob: '' };
   for (const name of ['alice', 'bob'] as const) {
     const added = await accounts.addUser(name, PASSWORDS[name]);
-    if (added.kind !== 'created') throw new Error(`cannot add ${name}: ${added.kind}`);
+    // On a restart over the same dataDir the users are already there.
+    if (added.kind !== 'created' && !(options.dataDir && added.kind === 'name-taken')) throw new Error(`cannot add ${name}: ${added.kind}`);
     const app = await accounts.createAppPassword(name, 'test phone');
     const token = await accounts.createToken(name, 'test script');
     if (app.kind !== 'created' || token.kind !== 'created') throw new Error('cannot create credentials');
@@ -75,7 +83,15 @@ export async function startHarness(
 
   const logs: string[] = [];
   const config = testConfig(dataDir, options.config);
-  const app = await buildServer({ store, accounts, config, commitBatches, logger: createLogger(config.logLevel, (line) => logs.push(line)), davLocks: options.davLocks });
+  const app = await buildServer({
+    store,
+    accounts,
+    config,
+    commitBatches,
+    indexPhotos: options.indexPhotos ?? false,
+    logger: createLogger(config.logLevel, (line) => logs.push(line)),
+    davLocks: options.davLocks,
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
