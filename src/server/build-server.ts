@@ -2,6 +2,7 @@
 // nothing it did not make: closing the app does not close the store (startServer does).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/accounts.ts';
+import { answerFrameworkError } from '../protocols/dav/dav-errors.ts';
 import { davPlugin } from '../protocols/dav/dav-plugin.ts';
 import { restApi } from '../protocols/rest/routes.ts';
 import type { Store } from '../store/store.ts';
@@ -35,6 +36,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: answerFrameworkError,
     // installDrain answers requests that arrive while closing, in the API's error format.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
