@@ -128,6 +128,23 @@ export function runBlobEngineContract(name: string, makeEngine: MakeBlobEngine):
     );
 
     void it(
+      'a put of the same content that fails midway leaves the copy stored earlier whole and readable',
+      withEngine(async (engine) => {
+        const bytes = deterministicBytes(300_000, 16);
+        assert.equal((await engine.put(chunked(bytes, [50_000]))).kind, 'stored');
+        async function* disconnecting(): AsyncGenerator<Uint8Array> {
+          yield bytes.subarray(0, 150_000);
+          await Promise.resolve();
+          throw new Error('client disconnected');
+        }
+        await assert.rejects(engine.put(disconnecting()), /client disconnected/);
+        assert.deepEqual(await listAll(engine), [sha256(bytes)]);
+        assert.ok((await readAll(engine, sha256(bytes))).equals(bytes), 'the stored copy changed');
+        assert.equal(await engine.cleanTemporary(), 0, 'a failed put left a temporary behind');
+      }),
+    );
+
+    void it(
       'an absent hash is not there: open answers null, has false, size null',
       withEngine(async (engine) => {
         const absent = sha256(Buffer.from('never stored'));
