@@ -56,6 +56,24 @@ export function runBlobEngineContract(name: string, makeEngine: MakeBlobEngine):
     );
 
     void it(
+      'a source that reuses one buffer for every chunk (as some streams do) is stored as it was sent',
+      withEngine(async (engine) => {
+        const bytes = deterministicBytes(3 * 1024 * 1024 + 77, 17);
+        async function* reusing(): AsyncGenerator<Uint8Array> {
+          const buffer = new Uint8Array(40_000);
+          for (let offset = 0; offset < bytes.length; offset += buffer.length) {
+            const piece = bytes.subarray(offset, offset + buffer.length);
+            buffer.set(piece);
+            yield buffer.subarray(0, piece.length);
+          }
+        }
+        const result = await engine.put(reusing());
+        assert.deepEqual(result, { kind: 'stored', hash: sha256(bytes), size: bytes.length, existed: false });
+        assert.ok((await readAll(engine, result.hash)).equals(bytes), 'the stored bytes differ from the bytes sent');
+      }),
+    );
+
+    void it(
       'a second put of the same content answers existed: true and keeps one copy',
       withEngine(async (engine) => {
         const bytes = deterministicBytes(100_000, 2);
