@@ -171,15 +171,28 @@ class LocalDirectoryBlobs implements BlobEngine {
 
   private ensureFanOut(hash: string): Promise<void> {
     const dir = dirname(this.pathOf(hash));
+    return this.onceDurable(dir, async () => {
+      const top = dirname(dir);
+      // The first level (256 of them) once per process: made durably if missing, and its
+      // entry in the root fsynced in case a process that crashed made it.
+      await this.onceDurable(top, async () => {
+        await ensureDirectoryDurably(top);
+        await fsyncDirectory(this.root);
+      });
+      // A fan-out directory made here has its entry fsynced into `top` as it is made. One
+      // that exists may have been made by a process that crashed before that fsync: a blob
+      // must not be acknowledged inside a directory that could vanish, so `top` is fsynced.
+      const stats = await statIfPresent(dir);
+      if (stats?.isDirectory()) await fsyncDirectory(top);
+      else await ensureDirectoryDurably(dir);
+    });
+  }
+
+  /** Runs `make` once per directory in this process (again only if it failed). */
+  private onceDurable(dir: string, make: () => Promise<void>): Promise<void> {
     let ready = this.durableDirs.get(dir);
     if (!ready) {
-      ready = (async () => {
-        await ensureDirectoryDurably(dir);
-        // They may predate this process, made by one that crashed before fsyncing their
-        // parents; a blob must not be acknowledged inside a directory that could vanish.
-        await fsyncDirectory(join(this.root, hash.slice(0, 2)));
-        await fsyncDirectory(this.root);
-      })();
+      ready = make();
       this.durableDirs.set(dir, ready);
       ready.catch(() => this.durableDirs.delete(dir));
     }
