@@ -114,6 +114,15 @@ async function memoryOf(pid: number): Promise<MemorySample> {
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
 }
 
+/** CPU seconds the process has used (user + system), from /proc/PID/stat in clock ticks of
+ * 1/100 s (USER_HZ, 100 on every Linux this runs on). On a machine shared with other work,
+ * MB/s depends on how much CPU the server got; CPU seconds per GiB does not. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Samples the server's resident set until stopped; answers the highest seen. */
 function sampleMemory(pid: number): { stop: () => Promise<MemorySample> } {
   let peak: MemorySample = { rssKiB: 0, hwmKiB: 0 };
@@ -231,11 +240,13 @@ async function main(): Promise<void> {
     expectCreated(await put(server, `${folder}warm-up.bin`, generatedChunks(8 * CHUNK_BYTES), 8 * CHUNK_BYTES), 'the warm-up PUT');
 
     const before = await memoryOf(server.pid);
+    const cpuBefore = await cpuSecondsOf(server.pid);
     const memory = sampleMemory(server.pid);
     const started = performance.now();
     expectCreated(await put(server, `${folder}large.bin`, generatedChunks(opts.size), opts.size), 'the large PUT');
     const putSeconds = (performance.now() - started) / 1000;
     const peak = await memory.stop();
+    const serverCpuSeconds = (await cpuSecondsOf(server.pid)) - cpuBefore;
 
     const content = smallFile(opts.fileSize);
     const directSmallSeconds = await directSmallFiles(join(workDir, 'direct-small'), opts, content);
@@ -255,6 +266,7 @@ async function main(): Promise<void> {
         putMBps: mbPerSecond(opts.size, putSeconds),
         directMBps: mbPerSecond(opts.size, directSeconds),
         ratio: directSeconds / putSeconds,
+        serverCpuSecondsPerGiB: serverCpuSeconds / (opts.size / 1024 ** 3),
         rssBeforeMB: before.rssKiB / 1024,
         rssGrowthMB: (peak.rssKiB - before.rssKiB) / 1024,
         hwmMB: peak.hwmKiB / 1024,
@@ -274,6 +286,7 @@ async function main(): Promise<void> {
     console.log(`  WebDAV PUT                          ${large.putMBps.toFixed(0).padStart(6)} MB/s`);
     console.log(`  write + fsync to a file, same disk  ${large.directMBps.toFixed(0).padStart(6)} MB/s`);
     console.log(`  ratio                               ${(large.ratio * 100).toFixed(0).padStart(6)} %   (target ≥ 70 %)`);
+    console.log(`  server CPU: ${large.serverCpuSecondsPerGiB.toFixed(2)} s per GiB (${((serverCpuSeconds / putSeconds) * 100).toFixed(0)} % of one CPU during the upload)`);
     console.log(`  server memory: resident ${large.rssBeforeMB.toFixed(0)} MB before, grew by at most ${large.rssGrowthMB.toFixed(1)} MB during the upload (target < 64 MB); VmHWM ${large.hwmMB.toFixed(0)} MB`);
     console.log(`\n${small.files} files of ${opts.fileSize} bytes, ${small.clients} concurrent clients:`);
     console.log(`  WebDAV PUT                                   ${small.putFilesPerSecond.toFixed(0).padStart(6)} files/s`);
