@@ -106,6 +106,28 @@ describe('the file tree over HTTP: ETags and ranges', () => {
       assert.deepEqual(Buffer.from(await (await davRequest(server, 'GET', `${FILES}/inm.txt`)).arrayBuffer()), bytes);
     });
 
+    test('of concurrent PUTs carrying the same hash ETag in If-Match exactly one wins; the others answer 412', async () => {
+      const etag = (await put(server, 'race.txt', Buffer.from('the base version\n'))).headers.get('etag') ?? '';
+      const bodies = Array.from({ length: 6 }, (_, n) => Buffer.from(`writer ${n} was here\n`));
+      const answers = await Promise.all(bodies.map((body) => put(server, 'race.txt', body, { 'if-match': etag })));
+      const statuses = answers.map((answer) => answer.status).sort();
+      assert.deepEqual(statuses, [204, 412, 412, 412, 412, 412]);
+      const winner = answers.find((answer) => answer.status === 204);
+      const stored = Buffer.from(await (await davRequest(server, 'GET', `${FILES}/race.txt`)).arrayBuffer());
+      assert.equal(`"sha256-${sha256(stored)}"`, winner?.headers.get('etag'));
+    });
+
+    test('the JSON API keeps revision-id ETags but takes the hash ETag in If-Match', async () => {
+      const bytes = Buffer.from('reached through the API too\n');
+      const etag = (await put(server, 'api.txt', bytes)).headers.get('etag') ?? '';
+      const url = `${server.url}/api/v1/collections/files/items/api.txt`;
+      const stale = await fetch(url, { method: 'PUT', headers: { authorization: server.bearer.alice, 'if-match': '"sha256-00"' }, body: 'nope' });
+      assert.equal(stale.status, 412);
+      const updated = await fetch(url, { method: 'PUT', headers: { authorization: server.bearer.alice, 'if-match': etag }, body: 'changed through the API\n' });
+      assert.equal(updated.status, 200);
+      assert.doesNotMatch(updated.headers.get('etag') ?? '', /sha256-/);
+    });
+
     test('COPY and MOVE with If-Match take the hash ETag of the source', async () => {
       const bytes = Buffer.from('to be moved\n');
       const etag = (await put(server, 'mover.txt', bytes)).headers.get('etag') ?? '';
