@@ -3,7 +3,7 @@
 // goes away halfway is one such refusal.
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -113,7 +113,11 @@ describe('bad input on the file tree', () => {
     });
   }
 
-  test('a PUT cut off halfway (the client destroys its socket) leaves no item, no revision, no blob and no temporary file', async () => {
+  for (const [how, cut, name] of [
+    ['destroys its socket', (socket: Socket) => socket.destroy(), 'cut-by-destroy.mov'],
+    ['closes its side of the connection', (socket: Socket) => socket.end(), 'cut-by-end.mov'],
+  ] as const) {
+  test(`a PUT cut off halfway (the client ${how}) leaves no item, no revision, no blob and no temporary file`, async () => {
     const before = await snapshot(server);
     const declared = 4 * 1024 * 1024;
     const { port } = new URL(server.url);
@@ -121,7 +125,7 @@ describe('bad input on the file tree', () => {
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     socket.on('error', () => undefined);
     socket.write(
-      [`PUT ${FILES}/photos/half.mov HTTP/1.1`, `host: 127.0.0.1:${port}`, `authorization: ${server.appPassword.alice}`, 'content-type: video/quicktime', `content-length: ${declared}`].join('\r\n') +
+      [`PUT ${FILES}/photos/${name} HTTP/1.1`, `host: 127.0.0.1:${port}`, `authorization: ${server.appPassword.alice}`, 'content-type: video/quicktime', `content-length: ${declared}`].join('\r\n') +
         '\r\n\r\n',
     );
     const half = Buffer.alloc(declared / 2, 0x5a);
@@ -132,16 +136,18 @@ describe('bad input on the file tree', () => {
       assert.ok(waited < 10_000, 'the server never started writing the upload');
       await sleep(10);
     }
-    socket.destroy();
+    cut(socket);
     for (let waited = 0; (await readdir(tmp)).length > 0; waited += 10) {
       assert.ok(waited < 10_000, `the temporary file of the cut-off upload is still there: ${(await readdir(tmp)).join(', ')}`);
       await sleep(10);
     }
-    assert.equal(await files.getItem('files/photos', 'half.mov'), null);
+    assert.equal(await files.getItem('files/photos', name), null);
     assert.deepEqual(await snapshot(server), before);
     assert.deepEqual(await files.changesSince({ after: before.sequence }), []);
     // The server is still well: the same upload sent whole is stored.
     const whole = Buffer.alloc(declared, 0x5a);
-    assert.equal((await davRequest(server, 'PUT', `${FILES}/photos/half.mov`, { body: whole })).status, 201);
+    assert.equal((await davRequest(server, 'PUT', `${FILES}/photos/${name}`, { body: whole })).status, 201);
+    assert.equal((await davRequest(server, 'DELETE', `${FILES}/photos/${name}`)).status, 204);
   });
+  }
 });
