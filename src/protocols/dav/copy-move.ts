@@ -87,7 +87,7 @@ async function transferItem(
   const target = await userStore.getCollection(place.parent);
   if (!target) throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
   await checkTransferredContent(context, source.collection, source.item, target);
-  const precondition = await writePrecondition(request.headers, () => userStore.getItem(source.collection.path, source.item.name));
+  const precondition = await writePrecondition(request.headers, () => userStore.getItem(source.collection.path, source.item.name), source.collection.kind);
 
   // An item replacing a collection: the store replaces only its own kind, so the collection
   // goes to the trash first (from where it can be restored).

@@ -4,6 +4,7 @@
 // properties a client invents, kept verbatim.
 import type { Collection, CollectionKind, CollectionProps, StoreIdentity } from '../../store/types.ts';
 import type { CalendarComponentName } from './caldav/icalendar.ts';
+import { etagOf } from '../rest/conditional.ts';
 import { hrefs } from './dav-paths.ts';
 import { lockDiscoveryValue, supportedLockValue } from './locks/lock-xml.ts';
 import { SUPPORTED_REPORTS } from './supported-reports.ts';
@@ -119,7 +120,7 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
     name: 'getetag',
     allprop: true,
     appliesTo: (r) => r.kind === 'item',
-    value: (r) => (r.kind === 'item' ? [`"${r.item.head.id}"`] : null),
+    value: (r) => (r.kind === 'item' ? [etagOf(r.item.head, r.collection.kind)] : null),
   },
   {
     ns: NS.dav,
