@@ -9,7 +9,9 @@ import { startHarness, type Harness } from '../server/harness.ts';
 import { davRequest, multistatus, propfindBody } from './dav-client.ts';
 
 const FILES = '/dav/alice/files';
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+// The hash as a file's ETag carries it: base64url (src/protocols/rest/conditional.ts says why).
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url');
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Bytes that differ at every offset, so a range off by one shows. */
 function numberedBytes(size: number, seed: number): Buffer {
@@ -46,7 +48,7 @@ describe('the file tree over HTTP: ETags and ranges', () => {
   after(() => server.close());
 
   describe('ETag from the content hash', () => {
-    test('a file\'s ETag is "sha256-<hex>" of its bytes, the same in the PUT answer, GET, HEAD, PROPFIND and sync-collection', async () => {
+    test('a file\'s ETag is "sha256-<base64url>" of its bytes, the same in the PUT answer, GET, HEAD, PROPFIND and sync-collection', async () => {
       const bytes = Buffer.from('hello, file tree\n');
       const expected = `"sha256-${sha256(bytes)}"`;
       const written = await put(server, 'etag.txt', bytes);
@@ -212,7 +214,7 @@ describe('the file tree over HTTP: ETags and ranges', () => {
     test('a range of a blob damaged outside the range is not served complete: the hash covers the whole content', async () => {
       const bytes = numberedBytes(150_000, 99);
       assert.equal((await put(server, 'damaged.bin', bytes)).status, 201);
-      const path = blobPath(server, sha256(bytes));
+      const path = blobPath(server, sha256Hex(bytes));
       const onDisk = await readFile(path);
       onDisk.writeUInt8(onDisk.readUInt8(onDisk.length - 1) ^ 0xff, onDisk.length - 1);
       await writeFile(path, onDisk);
@@ -229,7 +231,7 @@ describe('the file tree over HTTP: ETags and ranges', () => {
     test('HEAD and a 304 read no content: they answer even when the blob is missing from disk', async () => {
       const bytes = numberedBytes(100_000, 3);
       const etag = (await put(server, 'gone.bin', bytes)).headers.get('etag') ?? '';
-      const path = blobPath(server, sha256(bytes));
+      const path = blobPath(server, sha256Hex(bytes));
       await rename(path, `${path}.away`);
       try {
         const head = await davRequest(server, 'HEAD', `${FILES}/gone.bin`);

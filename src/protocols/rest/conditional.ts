@@ -1,6 +1,6 @@
 // HTTP conditional requests (RFC 9110 §13) over the store's preconditions. An ETag is the
 // quoted revision id of the item's head, except in a file tree (collections of kind
-// 'files'), where it is the content's hash, "sha256-<hex>": two copies of the same bytes
+// 'files'), where it is the content's hash, "sha256-<base64url>": two copies of the same bytes
 // share it, so a WebDAV client that moves or re-uploads a file sees it unchanged. Either
 // form names the head an If-Match is checked against. The store checks a precondition in
 // the same transaction as the write, so every header is turned into one store
@@ -11,15 +11,22 @@ import { ApiError } from '../../server/errors.ts';
 
 const HASH_TAG_PREFIX = 'sha256-';
 
+/** The hash as it appears in an ETag: base64url, not hex, because WebDAV clients copy ETags
+ * into fixed-size If headers (litmus's is 200 bytes, and two hex hashes and a lock token
+ * do not fit). The full hash, so it stays a strong validator. */
+export function hashTagValue(contentHash: string): string {
+  return HASH_TAG_PREFIX + Buffer.from(contentHash, 'hex').toString('base64url');
+}
+
 /** The ETag of a revision as served from a collection of `kind` (REST: omit the kind). */
 export function etagOf(revision: Revision, kind?: CollectionKind): string {
-  if (kind === 'files' && revision.contentHash !== null) return `"${HASH_TAG_PREFIX}${revision.contentHash}"`;
+  if (kind === 'files' && revision.contentHash !== null) return `"${hashTagValue(revision.contentHash)}"`;
   return `"${revision.id}"`;
 }
 
 /** True when an entity tag's value (unquoted) names this revision, by id or by content hash. */
 function tagNames(value: string, revision: Revision): boolean {
-  return value === revision.id || (revision.contentHash !== null && value === HASH_TAG_PREFIX + revision.contentHash);
+  return value === revision.id || (revision.contentHash !== null && value === hashTagValue(revision.contentHash));
 }
 
 /** A hash tag needs the current item to translate it into a revision id. */
