@@ -167,7 +167,7 @@ describe('holdfast user delete and restore', () => {
       assert.ok(alice);
       assert.deepEqual(
         (await store.forUser(alice.id).listCollections()).map((collection) => collection.name),
-        ['calendar', 'contacts', 'journal', 'tasks'],
+        ['calendar', 'contacts', 'files', 'journal', 'tasks'],
       );
     });
   });
