@@ -115,6 +115,24 @@ export function quotaContract(context: { store(): Store; inlineLimitBytes(): num
     await expectUsage(user, 1000, 'a put up to the quota');
   });
 
+  it('stops reading a streamed put once it is past the room left, instead of taking it all in first', async () => {
+    const user = await newUser(10 * 1024);
+    await file(user, 'files', 'old', bytes(2 * 1024));
+    let pulled = 0;
+    async function* endless(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < 10_000; i += 1) {
+        pulled += 1;
+        yield bytes(1024, 3);
+      }
+    }
+    assert.deepEqual(await file(user, 'files', 'huge', endless()), { kind: 'over-quota', quotaBytes: 10 * 1024, usedBytes: 2 * 1024 });
+    assert.ok(pulled <= 9 + 1, `read ${pulled} KiB of a 10,000 KiB upload with 8 KiB left`);
+    pulled = 0;
+    assert.equal((await file(user, 'files', 'old', endless())).kind, 'over-quota', 'a replacement may use the room of what it replaces, no more');
+    assert.ok(pulled <= 11, `read ${pulled} KiB`);
+    await expectUsage(user, 2 * 1024, 'the refused streams');
+  });
+
   it('refuses restores and undeletes that would pass the quota, and keeps the trash as it was', async () => {
     const user = await newUser(1000);
     const old = await file(user, 'files', 'grow', bytes(500));
