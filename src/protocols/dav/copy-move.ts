@@ -3,6 +3,7 @@
 // an absolute path; Overwrite (default T) decides whether an existing destination is
 // replaced. Replaced content is not lost: it stays in the history and the trash.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { overQuotaMessage } from '../../store/over-quota-message.ts';
 import type { Collection, CollectionCopyResult, CollectionMoveResult, Item, ItemTransferResult } from '../../store/types.ts';
 import { checkContent, needsContentCheck, uidConflict } from './content-rules.ts';
 import { staleMessage, writePrecondition } from '../rest/conditional.ts';
@@ -157,6 +158,8 @@ function answerItem(result: ItemTransferResult, done: (created: boolean) => Fast
       throw davError('precondition-failed', staleMessage(result.current));
     case 'key-conflict':
       throw davError('conflict', `Another item in the destination collection (${result.existingName}) has the same UID.`);
+    case 'over-quota':
+      throw davError('over-quota', overQuotaMessage(result));
   }
 }
 
@@ -173,5 +176,7 @@ function answerCollection(result: CollectionMoveResult | CollectionCopyResult, d
       throw davError('precondition-failed', 'The Destination exists and Overwrite is F; nothing was changed.');
     case 'into-itself':
       throw davError('forbidden', 'A collection cannot be copied or moved into itself.');
+    case 'over-quota':
+      throw davError('over-quota', overQuotaMessage(result));
   }
 }

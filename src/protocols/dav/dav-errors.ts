@@ -60,6 +60,8 @@ export const DAV_ERRORS = {
   'unsupported-media-type': { status: 415 },
   'range-not-satisfiable': { status: 416 },
   'rate-limited': { status: 429 },
+  /** The write would take the user over their quota (RFC 4331 §6). */
+  'over-quota': { status: 507, condition: { ns: NS.dav, name: 'quota-not-exceeded' } },
   internal: { status: 500 },
   'content-damaged': { status: 500 },
   'not-implemented': { status: 501 },

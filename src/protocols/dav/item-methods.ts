@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatBytes } from '../../server/errors.ts';
+import { overQuotaMessage } from '../../store/over-quota-message.ts';
 import type { Collection } from '../../store/types.ts';
 import { etagOf, notModified, rangeStillValid, staleMessage, writePrecondition } from '../rest/conditional.ts';
 import { davError } from './dav-errors.ts';
@@ -135,6 +136,9 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
       throw davError('conflict', 'That revision id is already used for other content.');
     case 'key-conflict':
       throw uidConflict(target.collection, context.user.name, result.existingName);
+    case 'over-quota':
+      // The rest of the body is not read: end the connection rather than drain it.
+      throw davError('over-quota', overQuotaMessage(result), { connection: 'close' });
   }
 }
 
