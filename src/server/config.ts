@@ -52,6 +52,8 @@ const configSchema = z.strictObject({
   inlineLimitBytes: z.number(),
   shutdownTimeoutSeconds: z.number(),
   trustProxy: z.boolean(),
+  backupTargets: z.string().optional(),
+  backupSnapshotEveryChanges: z.number(),
 });
 
 export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
