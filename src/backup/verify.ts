@@ -6,7 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coverage, readCatalog } from './catalog.ts';
-import { decodeSegment, sha256Of } from './format.ts';
+import { blobKey, decodeSegment, sha256Of } from './format.ts';
+import Database from 'better-sqlite3';
+import { writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { restoreToPointInTime } from './restore.ts';
 import type { RestoredStore, RestoreProgress } from './restore.ts';
 import type { BackupTarget } from './target.ts';
@@ -43,6 +46,8 @@ export async function verifyBackup(
     return report;
   }
   report.problems.push(...catalog.catalog.problems);
+  /** Every blob a snapshot or segment names, and who names it. */
+  const referenced = new Map<string, string>();
   for (const generation of catalog.catalog.generations) {
     report.coverage.push({ generation: generation.generation, ...coverage(generation) });
     for (const manifest of [...generation.snapshots, ...generation.segments]) {
@@ -59,23 +64,36 @@ export async function verifyBackup(
         report.problems.push(`${what} ${manifest.object} does not match its checksum (damaged)`);
         continue;
       }
-      if (manifest.kind === 'segment') {
+      if (manifest.kind === 'snapshot') {
+        for (const hash of await blobsInSnapshot(data, manifest.object, report.problems)) referenced.set(hash, `snapshot ${manifest.object}`);
+      } else {
         try {
           const records = decodeSegment(data);
           if (records.length !== manifest.records) report.problems.push(`segment ${manifest.object} holds ${records.length} records, its manifest says ${manifest.records}`);
+          for (const record of records) {
+            if (record.type === 'revision' && record.revision.storage === 'blob' && record.revision.contentHash !== null) {
+              referenced.set(record.revision.contentHash, `revision ${record.revision.id} in segment ${manifest.object}`);
+            }
+          }
         } catch (error) {
           report.problems.push(`segment ${manifest.object} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     }
   }
+  const present = new Set<string>();
   for (const object of await target.list('blobs/')) {
     const hash = object.key.slice(object.key.lastIndexOf('/') + 1);
+    present.add(hash);
     const data = await target.get(object.key);
     if (data === null) continue;
     report.checked.blobs += 1;
     report.checked.bytes += data.byteLength;
     if (sha256Of(data) !== hash) report.problems.push(`blob ${object.key} is damaged: its bytes do not hash to its name`);
+  }
+
+  for (const [hash, by] of referenced) {
+    if (!present.has(hash)) report.problems.push(`blob ${blobKey(hash)} is missing (${by} needs it)`);
   }
 
   const scratch = await mkdtemp(join(options.scratchRoot ?? tmpdir(), 'holdfast-verify-'));
@@ -91,7 +109,11 @@ export async function verifyBackup(
       report.restored = { generation, fromGeneration, seq, lastChangeAt, records, blobs };
       for (const problem of outcome.integrity.problems) report.problems.push(`the restored store fails its integrity check: ${problem.kind}: ${problem.detail}`);
     } else if (outcome.kind === 'damaged') {
-      for (const problem of outcome.problems) if (!report.problems.includes(problem)) report.problems.push(problem);
+      // The same damage, found again by the restore, is named once.
+      for (const problem of outcome.problems) {
+        const object = /^\S+ (\S+)/.exec(problem)?.[1];
+        if (!report.problems.some((p) => object !== undefined && p.includes(object))) report.problems.push(problem);
+      }
     } else {
       report.problems.push(`the restore failed: ${outcome.reason}`);
     }
@@ -100,4 +122,25 @@ export async function verifyBackup(
   }
   report.ok = report.problems.length === 0;
   return report;
+}
+
+async function blobsInSnapshot(data: Uint8Array, key: string, problems: string[]): Promise<string[]> {
+  const scratch = await mkdtemp(join(tmpdir(), 'holdfast-verify-snapshot-'));
+  try {
+    const path = join(scratch, 'snapshot.sqlite');
+    await writeFile(path, gunzipSync(data));
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const integrity = db.pragma('integrity_check', { simple: true });
+      if (integrity !== 'ok') problems.push(`snapshot ${key} fails its integrity check: ${String(integrity)}`);
+      return db.prepare("SELECT DISTINCT content_hash FROM revisions WHERE storage = 'blob'").pluck().all() as string[];
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    problems.push(`snapshot ${key} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
