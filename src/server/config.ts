@@ -108,7 +108,7 @@ export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
     // Only reachable if the table and the schema above disagree: a bug, said plainly.
     return { kind: 'invalid', errors: parsed.error.issues.map((i) => `internal: setting "${i.path.join('.')}": ${i.message}`) };
   }
-  return { kind: 'ok', config: { ...parsed.data, storeId: parsed.data.storeId } };
+  return { kind: 'ok', config: { ...parsed.data, storeId: parsed.data.storeId, backupTargets: parsed.data.backupTargets } };
 }
 
 function checkValue(option: ConfigOption, found: Found): string | undefined {

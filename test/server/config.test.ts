@@ -42,6 +42,8 @@ describe('configuration', () => {
       inlineLimitBytes: 64 * 1024,
       shutdownTimeoutSeconds: 30,
       trustProxy: false,
+      backupTargets: undefined,
+      backupSnapshotEveryChanges: 10_000,
     });
   });
 
