@@ -10,10 +10,11 @@ import { checkKey } from './target.ts';
 
 const TEMP_DIR = '.tmp';
 
+/** Opens a target in an existing directory. Nothing is created until the first put, and
+ * never the directory itself: if it is missing, the disk is probably not mounted, and a
+ * backup written to the mount point would land on the very disk it should outlive. */
 export async function openDirectoryTarget(root: string): Promise<BackupTarget> {
-  const absolute = resolve(root);
-  await ensureDirectoryDurably(join(absolute, TEMP_DIR));
-  return new DirectoryTarget(absolute);
+  return new DirectoryTarget(resolve(root));
 }
 
 class DirectoryTarget implements BackupTarget {
@@ -32,6 +33,7 @@ class DirectoryTarget implements BackupTarget {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     const path = this.pathOf(key);
+    await this.checkRoot();
     const temp = join(this.root, TEMP_DIR, `put-${randomBytes(12).toString('hex')}`);
     try {
       const handle = await open(temp, 'wx');
@@ -52,6 +54,20 @@ class DirectoryTarget implements BackupTarget {
     } finally {
       await unlink(temp).catch(() => undefined);
     }
+  }
+
+  private async checkRoot(): Promise<void> {
+    try {
+      if ((await stat(this.root)).isDirectory()) {
+        await ensureDirectoryDurably(join(this.root, TEMP_DIR));
+        return;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    throw new Error(
+      `the backup directory ${this.root} does not exist or is not a directory: is its disk mounted? For a new target, create it first (mkdir)`,
+    );
   }
 
   async get(key: string): Promise<Uint8Array | null> {

@@ -222,12 +222,15 @@ function replayInto(databasePath: string, plan: RestorePlan, records: SegmentRec
     const replayer = createReplayer(db);
     const base = plan.snapshot.seq;
     const inRange = (seq: number) => seq > base && seq <= plan.untilSeq;
-    const inTime = (at: string) => plan.untilTime === null || at <= plan.untilTime;
     const seen = new Set<number>();
-    const changes = records
+    const sorted = records
       .filter((r): r is Exclude<SegmentRecord, { type: 'accounts' }> => r.type !== 'accounts')
-      .filter((r) => inRange(r.seq) && inTime(r.at))
+      .filter((r) => inRange(r.seq))
       .sort((a, b) => a.seq - b.seq);
+    // A point in time is a prefix of the log: it ends before the first change made after
+    // it, so the result is a state the store really was in, even if the clock stepped back.
+    const cut = plan.untilTime === null ? -1 : sorted.findIndex((r) => r.at > (plan.untilTime ?? ''));
+    const changes = cut < 0 ? sorted : sorted.slice(0, cut);
     let lastSeq = base;
     let lastChangeAt: string | null = null;
     let applied = 0;

@@ -10,6 +10,7 @@ import { holdfast, temporaryDirectory, withOpenStore } from '../cli/holdfast-pro
 import { S3_BUCKET, startS3 } from './s3-server.ts';
 import type { RunningS3 } from './s3-server.ts';
 import { storeWithUser } from './server-process.ts';
+import { made } from './backup-fixture.ts';
 
 let s3: RunningS3;
 let root: { dir: string; cleanup: () => Promise<void> };
@@ -33,7 +34,7 @@ after(async () => {
 });
 
 test('backup run ships to a directory and to S3 at once, and a second run ships nothing new', async () => {
-  const targets = ['--target', `dir:${join(root.dir, 'run-backup')}`, '--target', `s3://${S3_BUCKET}/run-${process.pid}`];
+  const targets = ['--target', `dir:${await made(join(root.dir, 'run-backup'))}`, '--target', `s3://${S3_BUCKET}/run-${process.pid}`];
   const first = await holdfast(['backup', 'run', '--data', dataDir, ...targets, '--json'], { env: s3.env });
   assert.equal(first.code, 0, first.stderr);
   const results = JSON.parse(first.stdout) as Array<{ ok: boolean; snapshots: number; blobs: number; shippedSeq: number }>;
@@ -62,7 +63,7 @@ test('backup run ships to a directory and to S3 at once, and a second run ships 
 });
 
 test('backup verify passes a good target, fails a damaged one naming the object, and restore --json reports the damage', async () => {
-  const backup = join(root.dir, 'verify-backup');
+  const backup = await made(join(root.dir, 'verify-backup'));
   assert.equal((await holdfast(['backup', 'run', '--data', dataDir, '--target', `dir:${backup}`])).code, 0);
   const good = await holdfast(['backup', 'verify', '--target', `dir:${backup}`]);
   assert.equal(good.code, 0, good.stdout + good.stderr);
@@ -87,7 +88,7 @@ test('backup verify passes a good target, fails a damaged one naming the object,
 });
 
 test('restore refuses a data directory that holds a store, and --force moves it aside', async () => {
-  const backup = join(root.dir, 'force-backup');
+  const backup = await made(join(root.dir, 'force-backup'));
   assert.equal((await holdfast(['backup', 'run', '--data', dataDir, '--target', `dir:${backup}`])).code, 0);
   const to = join(root.dir, 'restore-here');
   const first = await holdfast(['restore', '--from', `dir:${backup}`, '--to', to]);
@@ -118,6 +119,14 @@ test('the command line is checked before anything is touched', async () => {
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, message);
   }
+});
+
+test('backup run to a directory that does not exist (an unmounted disk) fails, says so, and creates nothing', async () => {
+  const missing = join(root.dir, 'not-mounted');
+  const result = await holdfast(['backup', 'run', '--data', dataDir, '--target', `dir:${missing}`]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /does not exist or is not a directory: is its disk mounted\?/);
+  assert.ok(!(await readdir(root.dir)).includes('not-mounted'));
 });
 
 test('a target with no backup is said plainly', async () => {

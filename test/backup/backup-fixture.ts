@@ -1,5 +1,5 @@
 // A real store in a temporary data directory, with a shipper to a target of either kind.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDirectoryTarget } from '../../src/backup/directory-target.ts';
@@ -39,7 +39,7 @@ export async function backupFixture(s3?: RunningS3, snapshotEveryChanges = 10_00
   s3Prefixes += 1;
   const target = s3
     ? openS3Target({ bucket: S3_BUCKET, prefix: `backup-${process.pid}-${s3Prefixes}`, endpoint: s3.endpoint, credentials: S3_CREDENTIALS })
-    : await openDirectoryTarget(join(root, 'target'));
+    : await openDirectoryTarget(await made(join(root, 'target')));
   const shipper = new TargetShipper(target, { store, source, snapshotEveryChanges });
   return {
     root,
@@ -55,6 +55,12 @@ export async function backupFixture(s3?: RunningS3, snapshotEveryChanges = 10_00
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** A directory target's directory must exist (a missing one is an unmounted disk). */
+export async function made(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
 export async function readAll(content: Content | null): Promise<Buffer> {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { holdfast } from '../cli/holdfast-process.ts';
-import { openRestored, readAll } from './backup-fixture.ts';
+import { made, openRestored, readAll } from './backup-fixture.ts';
 import { S3_BUCKET, startS3 } from './s3-server.ts';
 import { startServerProcess, storeWithUser } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
@@ -41,7 +41,7 @@ test('the data directory is deleted while clients write; a restore from either t
     const dataDir = join(root, 'data');
     const { authorization, storeId } = await storeWithUser(dataDir);
     const s3Target = `s3://${S3_BUCKET}/lost-${process.pid}`;
-    const dirTarget = `dir:${join(root, 'backup')}`;
+    const dirTarget = `dir:${await made(join(root, 'backup'))}`;
     const env = { ...s3.env, HOLDFAST_BACKUP_TARGETS: `${dirTarget},${s3Target}` };
     const server = await startServerProcess(dataDir, env);
     servers.push(server);

@@ -12,7 +12,7 @@ import { restoreToPointInTime } from '../../src/backup/restore.ts';
 import { startServer } from '../../src/server/start-server.ts';
 import type { RunningServer } from '../../src/server/start-server.ts';
 import { testConfig } from '../server/harness.ts';
-import { openRestored } from './backup-fixture.ts';
+import { made, openRestored } from './backup-fixture.ts';
 import { storeWithUser } from './server-process.ts';
 
 async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -32,7 +32,7 @@ test('the server ships every write to its target, shows the lag in /metrics, and
   try {
     const dataDir = join(root, 'data');
     const { authorization, storeId } = await storeWithUser(dataDir);
-    const backupDir = join(root, 'backup');
+    const backupDir = await made(join(root, 'backup'));
     const config = testConfig(dataDir, { backupTargets: `dir:${backupDir}` });
     const logs: string[] = [];
     const put = (server: RunningServer, n: number) =>

@@ -12,7 +12,7 @@ import type { RunningS3 } from './s3-server.ts';
 
 backupTargetContract('directory target', async () => {
   const root = await mkdtemp(join(tmpdir(), 'holdfast-target-'));
-  return { target: await openDirectoryTarget(join(root, 'backup')), cleanup: () => rm(root, { recursive: true, force: true }) };
+  return { target: await openDirectoryTarget(root), cleanup: () => rm(root, { recursive: true, force: true }) };
 });
 
 let s3: RunningS3;
@@ -29,6 +29,19 @@ backupTargetContract('S3 target', async () => {
   prefixes += 1;
   const target = openS3Target({ bucket: S3_BUCKET, prefix: `test-${prefixes}`, endpoint: s3.endpoint, credentials: S3_CREDENTIALS });
   return { target, cleanup: async () => {} };
+});
+
+test('directory target: a missing directory (an unmounted disk) is refused on write, and nothing is created', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'holdfast-target-'));
+  try {
+    const target = await openDirectoryTarget(join(root, 'usb'));
+    await assert.rejects(target.put('holdfast-backup.json', Buffer.from('{}')), /does not exist or is not a directory: is its disk mounted\?/);
+    assert.equal(await target.get('holdfast-backup.json'), null);
+    assert.deepEqual(await target.list(''), []);
+    assert.deepEqual(await readdir(root), []);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
 
 test('directory target: a put leaves no temporary file behind', async () => {
