@@ -40,6 +40,7 @@ export interface FollowerOptions {
   targets: BackupTarget[];
   log: FollowerLog;
   snapshotEveryChanges?: number;
+  passphrase?: string | undefined;
   /** Poll this often even without a notification (commits by other processes). */
   pollMs?: number;
 }
@@ -51,7 +52,7 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
   const pollMs = options.pollMs ?? 1000;
   let stopping = false;
   const loops = options.targets.map((target) => {
-    const shipper = new TargetShipper(target, { store, source, ...(options.snapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: options.snapshotEveryChanges }) });
+    const shipper = new TargetShipper(target, { store, source, passphrase: options.passphrase, ...(options.snapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: options.snapshotEveryChanges }) });
     const state = {
       shipper,
       lastError: null as string | null,

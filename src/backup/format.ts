@@ -15,6 +15,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Collection, Revision } from '../store/types.ts';
+import { isEncryptionHeader } from './encryption.ts';
+import type { EncryptionHeader } from './encryption.ts';
 
 export const HEADER_KEY = 'holdfast-backup.json';
 export const BACKUP_FORMAT = 'holdfast-backup';
@@ -25,8 +27,8 @@ export interface BackupHeader {
   version: typeof BACKUP_FORMAT_VERSION;
   storeId: string;
   createdAt: string;
-  /** Reserved: null until passphrase encryption is written. */
-  encryption: null;
+  /** Null for a plain backup; else how the objects are sealed (see encryption.ts). */
+  encryption: EncryptionHeader | null;
 }
 
 /** A users table row, verbatim (password hashes included: a restore must let people sign in). */
@@ -183,7 +185,7 @@ export function parseHeader(data: Uint8Array): BackupHeader | string {
   if (header === null || typeof header !== 'object' || header.format !== BACKUP_FORMAT) return `${HEADER_KEY} is not a Holdfast backup header`;
   if (header.version !== BACKUP_FORMAT_VERSION) return `${HEADER_KEY} has format version ${String(header.version)}; this Holdfast reads version ${BACKUP_FORMAT_VERSION}`;
   if (typeof header.storeId !== 'string') return `${HEADER_KEY} names no store`;
-  if (header.encryption !== null) return `${HEADER_KEY} says the backup is encrypted, which this Holdfast cannot read`;
+  if (header.encryption !== null && !isEncryptionHeader(header.encryption)) return `${HEADER_KEY} names an encryption this Holdfast does not know`;
   return header as BackupHeader;
 }
 

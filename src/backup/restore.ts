@@ -22,6 +22,8 @@ import type { SegmentRecord, UserRow, CredentialRow } from './format.ts';
 import { blobKey, decodeSegment, recordSeq, sha256Of } from './format.ts';
 import { createReplayer } from './replay.ts';
 import type { BackupTarget } from './target.ts';
+import { SealedObjectError } from './encryption.ts';
+import { unlockTarget } from './unlock-target.ts';
 
 export interface RestoreProgress {
   phase: 'metadata' | 'blobs' | 'checking';
@@ -36,6 +38,8 @@ export interface RestoreOptions {
   point: RestorePoint;
   /** Restore even over a directory that holds something: it is moved aside, never deleted. */
   force?: boolean;
+  /** For an encrypted target. */
+  passphrase?: string | undefined;
   onProgress?: (progress: RestoreProgress) => void;
   now?: () => Date;
 }
@@ -67,6 +71,8 @@ export type RestoreOutcome =
   | { kind: 'no-backup'; reason: string }
   | { kind: 'not-covered'; reason: string }
   | { kind: 'refused'; reason: string }
+  /** Encrypted, and no passphrase or the wrong one; or not a Holdfast backup. */
+  | { kind: 'locked'; reason: string }
   /** The backup is damaged: each problem names the object and what is wrong with it. */
   | { kind: 'damaged'; problems: string[] };
 
@@ -81,8 +87,12 @@ class DamagedBackupError extends Error {
 export async function restoreToPointInTime(options: RestoreOptions): Promise<RestoreOutcome> {
   const to = resolve(options.to);
   const now = options.now ?? (() => new Date());
-  const catalogResult = await readCatalog(options.target);
-  if (catalogResult.kind === 'empty') return { kind: 'no-backup', reason: `${options.target.description} holds no Holdfast backup (no ${'holdfast-backup.json'})` };
+  const unlocked = await unlockTarget(options.target, options.passphrase);
+  if (unlocked.kind === 'empty') return noBackup(options.target);
+  if (unlocked.kind === 'refused') return { kind: 'locked', reason: unlocked.reason };
+  const target = unlocked.target;
+  const catalogResult = await readCatalog(target);
+  if (catalogResult.kind === 'empty') return noBackup(options.target);
   if (catalogResult.kind === 'invalid') return { kind: 'damaged', problems: [catalogResult.reason] };
   const { catalog } = catalogResult;
   const planned = planRestore(catalog, options.point);
@@ -97,7 +107,7 @@ export async function restoreToPointInTime(options: RestoreOptions): Promise<Res
   report();
   try {
     const fetchChecked = async (key: string, sha256: string, what: string): Promise<Uint8Array> => {
-      const data = await options.target.get(key);
+      const data = await getOrDamaged(target, key, what);
       if (data === null) throw new DamagedBackupError([`${what} ${key} is missing (its manifest names it)`]);
       if (sha256Of(data) !== sha256) throw new DamagedBackupError([`${what} ${key} does not match its checksum (damaged)`]);
       progress.doneBytes += data.byteLength;
@@ -125,7 +135,7 @@ export async function restoreToPointInTime(options: RestoreOptions): Promise<Res
     const blobEngine = await openLocalDirectoryBlobs(join(to, BLOBS_DIR));
     const missing: string[] = [];
     for (const blob of replayed.blobs) {
-      const data = await options.target.get(blobKey(blob.hash));
+      const data = await getOrDamaged(target, blobKey(blob.hash), 'blob');
       if (data === null) {
         missing.push(`blob ${blobKey(blob.hash)} is missing (revision ${blob.revisionId} needs it)`);
         continue;
@@ -164,6 +174,20 @@ export async function restoreToPointInTime(options: RestoreOptions): Promise<Res
     };
   } catch (error) {
     if (error instanceof DamagedBackupError) return { kind: 'damaged', problems: error.problems };
+    throw error;
+  }
+}
+
+function noBackup(target: BackupTarget): RestoreOutcome {
+  return { kind: 'no-backup', reason: `${target.description} holds no Holdfast backup (no holdfast-backup.json)` };
+}
+
+/** An encrypted object that fails to open is damage, named like any other. */
+async function getOrDamaged(target: BackupTarget, key: string, what: string): Promise<Uint8Array | null> {
+  try {
+    return await target.get(key);
+  } catch (error) {
+    if (error instanceof SealedObjectError) throw new DamagedBackupError([`${what} ${error.message}`]);
     throw error;
   }
 }

@@ -14,12 +14,11 @@ import Database from 'better-sqlite3';
 import { gzipSync } from 'node:zlib';
 import type { Store } from '../store/store.ts';
 import type { Change } from '../store/types.ts';
-import { readCatalog, readHeader } from './catalog.ts';
-import type { BackupHeader, SegmentManifest, SegmentRecord, SnapshotManifest } from './format.ts';
+import { readCatalog } from './catalog.ts';
+import type { SegmentManifest, SegmentRecord, SnapshotManifest } from './format.ts';
+import { unlockTarget } from './unlock-target.ts';
 import {
   BACKUP_FORMAT,
-  BACKUP_FORMAT_VERSION,
-  HEADER_KEY,
   blobKey,
   encodeJson,
   encodeSegment,
@@ -39,6 +38,8 @@ export interface ShipperOptions {
   source: BackupSource;
   /** A new snapshot after this many changes since the last one. */
   snapshotEveryChanges?: number;
+  /** Encrypt a new target with this passphrase; required for a target that is encrypted. */
+  passphrase?: string | undefined;
   now?: () => Date;
 }
 
@@ -60,6 +61,8 @@ export class TargetRefusedError extends Error {
 }
 
 interface ShipperState {
+  /** The target as the backup reads and writes it (through the key, if encrypted). */
+  io: BackupTarget;
   generation: number;
   shippedSeq: number;
   lastSnapshotSeq: number;
@@ -116,27 +119,20 @@ export class TargetShipper {
   }
 
   private async load(storeId: string, generation: number): Promise<ShipperState> {
-    const header = await readHeader(this.target);
-    if (header !== null && 'problem' in header) throw new TargetRefusedError(`${this.target.description}: ${header.problem}`);
-    if (header === null) {
-      const fresh: BackupHeader = {
-        format: BACKUP_FORMAT,
-        version: BACKUP_FORMAT_VERSION,
-        storeId,
-        createdAt: this.now().toISOString(),
-        encryption: null,
-      };
-      await this.target.put(HEADER_KEY, encodeJson(fresh));
-    } else if (header.storeId !== storeId) {
+    const unlocked = await unlockTarget(this.target, this.options.passphrase, { storeId, now: this.now() });
+    if (unlocked.kind !== 'unlocked') throw new TargetRefusedError(unlocked.kind === 'refused' ? unlocked.reason : `${this.target.description}: no header after writing one`);
+    const { header, target: io } = unlocked;
+    if (header.storeId !== storeId) {
       throw new TargetRefusedError(
         `${this.target.description} holds the backup of store ${header.storeId}, not of this store (${storeId}); give each store a target of its own`,
       );
     }
-    const catalog = await readCatalog(this.target, generation);
+    const catalog = await readCatalog(io, generation);
     const entry = catalog.kind === 'ok' ? catalog.catalog.generations.find((g) => g.generation === generation) : undefined;
-    const blobs = new Set((await this.target.list('blobs/')).map((object) => object.key.slice(object.key.lastIndexOf('/') + 1)));
+    const blobs = new Set((await io.list('blobs/')).map((object) => object.key.slice(object.key.lastIndexOf('/') + 1)));
     const lastSnapshot = entry?.snapshots.at(-1);
     return {
+      io,
       generation,
       shippedSeq: entry?.lastSeq ?? 0,
       // -1: this generation has no snapshot yet, so the first pass takes one.
@@ -204,8 +200,8 @@ export class TargetShipper {
       records: records.length,
       writtenAt: this.now().toISOString(),
     };
-    await this.target.put(keys.object, data);
-    await this.target.put(keys.manifest, encodeJson(manifest));
+    await state.io.put(keys.object, data);
+    await state.io.put(keys.manifest, encodeJson(manifest));
     state.shippedSeq = last;
     result.changes += changes.length;
     result.segments += 1;
@@ -219,7 +215,7 @@ export class TargetShipper {
     const chunks: Uint8Array[] = [];
     // The store checks the hash while streaming: a damaged blob fails here, never ships.
     for await (const chunk of content.open()) chunks.push(chunk);
-    await this.target.put(blobKey(hash), Buffer.concat(chunks));
+    await state.io.put(blobKey(hash), Buffer.concat(chunks));
     state.blobs.add(hash);
     return 1;
   }
@@ -250,8 +246,8 @@ export class TargetShipper {
         schemaVersion: copy.schemaVersion,
         writtenAt: this.now().toISOString(),
       };
-      await this.target.put(keys.object, data);
-      await this.target.put(keys.manifest, encodeJson(manifest));
+      await state.io.put(keys.object, data);
+      await state.io.put(keys.manifest, encodeJson(manifest));
       state.lastSnapshotSeq = copy.seq;
       state.shippedSeq = Math.max(state.shippedSeq, copy.seq);
       state.accountsHash = accountsHash;

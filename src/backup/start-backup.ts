@@ -5,6 +5,7 @@ import { startBackupFollower } from './follower.ts';
 import { openTarget, parseTarget, splitTargets } from './parse-target.ts';
 import { openBackupSource } from './sqlite-source.ts';
 import type { BackupTarget } from './target.ts';
+import { PASSPHRASE_ENV } from './encryption.ts';
 
 export interface BackupSettings {
   backupTargets?: string | undefined;
@@ -41,6 +42,7 @@ export async function startConfiguredBackup(
     source: openBackupSource(dataDir),
     targets,
     log,
+    passphrase: env[PASSPHRASE_ENV],
     ...(settings.backupSnapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: settings.backupSnapshotEveryChanges }),
   });
   log.info({ targets: targets.map((t) => t.description) }, `continuous backup to ${targets.map((t) => t.description).join(', ')}`);

@@ -13,6 +13,8 @@ import { gunzipSync } from 'node:zlib';
 import { restoreToPointInTime } from './restore.ts';
 import type { RestoredStore, RestoreProgress } from './restore.ts';
 import type { BackupTarget } from './target.ts';
+import { SealedObjectError } from './encryption.ts';
+import { unlockTarget } from './unlock-target.ts';
 
 export interface VerifyReport {
   ok: boolean;
@@ -25,17 +27,23 @@ export interface VerifyReport {
 }
 
 export async function verifyBackup(
-  target: BackupTarget,
-  options: { scratchRoot?: string; onProgress?: (progress: RestoreProgress) => void } = {},
+  rawTarget: BackupTarget,
+  options: { scratchRoot?: string; passphrase?: string | undefined; onProgress?: (progress: RestoreProgress) => void } = {},
 ): Promise<VerifyReport> {
   const report: VerifyReport = {
     ok: false,
-    target: target.description,
+    target: rawTarget.description,
     problems: [],
     checked: { snapshots: 0, segments: 0, blobs: 0, bytes: 0 },
     restored: null,
     coverage: [],
   };
+  const unlocked = await unlockTarget(rawTarget, options.passphrase);
+  if (unlocked.kind !== 'unlocked') {
+    report.problems.push(unlocked.kind === 'empty' ? `${rawTarget.description} holds no Holdfast backup` : unlocked.reason);
+    return report;
+  }
+  const target = unlocked.target;
   const catalog = await readCatalog(target);
   if (catalog.kind === 'empty') {
     report.problems.push(`${target.description} holds no Holdfast backup`);
@@ -51,8 +59,9 @@ export async function verifyBackup(
   for (const generation of catalog.catalog.generations) {
     report.coverage.push({ generation: generation.generation, ...coverage(generation) });
     for (const manifest of [...generation.snapshots, ...generation.segments]) {
-      const data = await target.get(manifest.object);
       const what = manifest.kind === 'snapshot' ? 'snapshot' : 'segment';
+      const data = await getOrProblem(target, manifest.object, what, report.problems);
+      if (data === undefined) continue;
       if (data === null) {
         report.problems.push(`${what} ${manifest.object} is missing (its manifest names it)`);
         continue;
@@ -85,8 +94,8 @@ export async function verifyBackup(
   for (const object of await target.list('blobs/')) {
     const hash = object.key.slice(object.key.lastIndexOf('/') + 1);
     present.add(hash);
-    const data = await target.get(object.key);
-    if (data === null) continue;
+    const data = await getOrProblem(target, object.key, 'blob', report.problems);
+    if (data === null || data === undefined) continue;
     report.checked.blobs += 1;
     report.checked.bytes += data.byteLength;
     if (sha256Of(data) !== hash) report.problems.push(`blob ${object.key} is damaged: its bytes do not hash to its name`);
@@ -99,7 +108,8 @@ export async function verifyBackup(
   const scratch = await mkdtemp(join(options.scratchRoot ?? tmpdir(), 'holdfast-verify-'));
   try {
     const outcome = await restoreToPointInTime({
-      target,
+      target: rawTarget,
+      passphrase: options.passphrase,
       to: join(scratch, 'data'),
       point: { kind: 'latest' },
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -122,6 +132,17 @@ export async function verifyBackup(
   }
   report.ok = report.problems.length === 0;
   return report;
+}
+
+/** The object, null if missing, or undefined after noting that it does not open. */
+async function getOrProblem(target: BackupTarget, key: string, what: string, problems: string[]): Promise<Uint8Array | null | undefined> {
+  try {
+    return await target.get(key);
+  } catch (error) {
+    if (!(error instanceof SealedObjectError)) throw error;
+    problems.push(`${what} ${error.message}`);
+    return undefined;
+  }
 }
 
 async function blobsInSnapshot(data: Uint8Array, key: string, problems: string[]): Promise<string[]> {

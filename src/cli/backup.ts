@@ -2,7 +2,9 @@
 // what each target covers and how far behind it is, and the proof that it restores.
 import { parseArgs } from 'node:util';
 import { coverage, readCatalog } from '../backup/catalog.ts';
-import type { Catalog } from '../backup/catalog.ts';
+import type { Catalog, ReadCatalogResult } from '../backup/catalog.ts';
+import { PASSPHRASE_ENV } from '../backup/encryption.ts';
+import { unlockTarget } from '../backup/unlock-target.ts';
 import { TargetShipper } from '../backup/ship.ts';
 import { openBackupSource } from '../backup/sqlite-source.ts';
 import type { BackupTarget } from '../backup/target.ts';
@@ -21,7 +23,8 @@ import { STORE_OPTIONS, STORE_OPTIONS_USAGE, withStore } from './open-data-store
 const TARGET_USAGE = `  --target TARGET    "dir:/path" or "s3://bucket/prefix"; may be given more than once.
                      Default: the server's targets (HOLDFAST_BACKUP_TARGETS or the
                      config file). S3 endpoint and credentials come from
-                     HOLDFAST_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
+                     HOLDFAST_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY;
+                     an encrypted target's passphrase from HOLDFAST_BACKUP_PASSPHRASE`;
 
 const USAGE = `Usage:
   holdfast backup run [--target TARGET]... [--json]
@@ -85,7 +88,7 @@ async function backupRun(args: string[], io: CliIo): Promise<number> {
       try {
         for (const target of targets) {
           try {
-            const result = await new TargetShipper(target, { store, source }).pass();
+            const result = await new TargetShipper(target, { store, source, passphrase: io.env[PASSPHRASE_ENV] }).pass();
             results.push({ target: target.description, ok: true, ...result });
             if (values.json !== true) {
               writeLine(io.stdout, `${target.description}: shipped ${result.changes} change(s), ${result.blobs} blob(s), ${result.snapshots} snapshot(s); holds everything up to sequence ${result.shippedSeq}`);
@@ -124,7 +127,7 @@ async function backupStatus(args: string[], io: CliIo): Promise<number> {
     const identity = await storeIdentity(io, values);
     const rows = [];
     for (const target of targets) {
-      const read = await readCatalog(target);
+      const read = await readUnlocked(io, target);
       if (read.kind !== 'ok') {
         rows.push({ target: target.description, state: read.kind === 'empty' ? 'empty' : 'unreadable', problem: read.kind === 'invalid' ? read.reason : null });
         continue;
@@ -163,6 +166,14 @@ async function backupStatus(args: string[], io: CliIo): Promise<number> {
   });
 }
 
+/** The catalogue through the passphrase, if the target is encrypted. */
+async function readUnlocked(io: CliIo, target: BackupTarget): Promise<ReadCatalogResult> {
+  const unlocked = await unlockTarget(target, io.env[PASSPHRASE_ENV]);
+  if (unlocked.kind === 'empty') return { kind: 'empty' };
+  if (unlocked.kind === 'refused') return { kind: 'invalid', reason: unlocked.reason };
+  return readCatalog(unlocked.target);
+}
+
 function listEntries(catalog: Catalog) {
   return catalog.generations.map((generation) => ({
     generation: generation.generation,
@@ -176,8 +187,8 @@ async function backupList(args: string[], io: CliIo): Promise<number> {
   return withTargets(args, io, async (values, targets) => {
     const all = [];
     for (const target of targets) {
-      const read = await readCatalog(target);
-      if (read.kind === 'invalid') return failure(io, `${target.description}: ${read.reason}`);
+      const read = await readUnlocked(io, target);
+      if (read.kind === 'invalid') return failure(io, read.reason);
       all.push({ target: target.description, generations: read.kind === 'ok' ? listEntries(read.catalog) : [] });
     }
     if (values.json === true) {
@@ -207,7 +218,8 @@ async function backupVerify(args: string[], io: CliIo): Promise<number> {
     for (const target of targets) {
       const progress = progressOutput(io.stderr, io.isTTY);
       if (values.json !== true) writeLine(io.stderr, `verifying ${target.description}: every checksum, every blob, then a restore into scratch space`);
-      const report = await verifyBackup(target, values.json === true ? {} : { onProgress: progress.report });
+      const passphrase = io.env[PASSPHRASE_ENV];
+      const report = await verifyBackup(target, values.json === true ? { passphrase } : { passphrase, onProgress: progress.report });
       progress.done();
       reports.push(report);
       if (values.json === true) continue;

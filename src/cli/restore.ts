@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { describePoint } from '../backup/choose-point.ts';
 import type { RestorePoint } from '../backup/choose-point.ts';
 import { restoreToPointInTime } from '../backup/restore.ts';
+import { PASSPHRASE_ENV } from '../backup/encryption.ts';
 import { progressOutput } from './backup-progress.ts';
 import { openOneTarget } from './backup-targets.ts';
 import { EXIT, HELP_OPTION, failure, parseCommandArgs, usageError, writeLine } from './command.ts';
@@ -33,6 +34,8 @@ Options:
                      first (nothing is ever deleted)
   --json             print one JSON object when done, and no progress
   --help, -h         show this help
+
+An encrypted backup needs its passphrase in HOLDFAST_BACKUP_PASSPHRASE.
 
 Exit codes: 0 restored and checked, 1 failed (the message says why), 2 wrong usage.
 `;
@@ -79,6 +82,7 @@ async function runRestore(args: string[], io: CliIo): Promise<number> {
       to: values.to,
       point,
       force: values.force === true,
+      passphrase: io.env[PASSPHRASE_ENV],
       ...(json ? {} : { onProgress: progress.report }),
     });
     progress.done();
@@ -111,6 +115,7 @@ async function runRestore(args: string[], io: CliIo): Promise<number> {
         if (!json) for (const problem of outcome.problems) writeLine(io.stderr, `  ${problem}`);
         return failure(io, `the backup is damaged (above); nothing usable was restored into ${values.to}. Try another target, or an earlier point with --at`);
       case 'no-backup':
+      case 'locked':
       case 'not-covered':
       case 'refused':
         return json ? EXIT.failed : failure(io, outcome.reason);
