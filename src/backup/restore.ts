@@ -8,7 +8,8 @@
 import Database from 'better-sqlite3';
 import { open, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { openLocalDirectoryBlobs } from '../store/blobs/local-directory.ts';
 import { DATABASE_FILE, BLOBS_DIR, inspectDataDirectory, writeMarker } from '../store/data-directory.ts';
@@ -116,7 +117,7 @@ export async function restoreToPointInTime(options: RestoreOptions): Promise<Res
     };
     const snapshot = await fetchChecked(plan.snapshot.object, plan.snapshot.sha256, 'snapshot');
     const databasePath = join(to, DATABASE_FILE);
-    await writeFile(databasePath, gunzipOrDamaged(snapshot, plan.snapshot.object));
+    await writeFile(databasePath, await gunzipOrDamaged(snapshot, plan.snapshot.object));
     const records: SegmentRecord[] = [];
     for (const segment of plan.segments) {
       const data = await fetchChecked(segment.object, segment.sha256, 'segment');
@@ -197,9 +198,11 @@ function newGeneration(generations: number[]): number {
   return Math.max(0, ...generations) + 1;
 }
 
-function gunzipOrDamaged(data: Uint8Array, key: string): Buffer {
+const gunzipAsync = promisify(gunzip);
+
+async function gunzipOrDamaged(data: Uint8Array, key: string): Promise<Buffer> {
   try {
-    return gunzipSync(data);
+    return await gunzipAsync(data);
   } catch (error) {
     throw new DamagedBackupError([`snapshot ${key} cannot be unpacked: ${error instanceof Error ? error.message : String(error)}`]);
   }

@@ -11,7 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Store } from '../store/store.ts';
 import type { Change } from '../store/types.ts';
 import { readCatalog } from './catalog.ts';
@@ -28,6 +29,8 @@ import {
 } from './format.ts';
 import type { BackupSource, ChangeExtras } from './sqlite-source.ts';
 import type { BackupTarget } from './target.ts';
+
+const gzipAsync = promisify(gzip);
 
 /** How many changes one segment holds at most. */
 const SEGMENT_CHANGES = 1000;
@@ -232,7 +235,8 @@ export class TargetShipper {
       }
       const referenced = blobsReferencedBy(path);
       for (const blob of referenced) result.blobs += await this.shipBlob(state, blob.userId, blob.revisionId, blob.hash);
-      const data = gzipSync(await readFile(path));
+      // Compressed off the event loop: a snapshot may be large, and the server keeps serving.
+      const data = await gzipAsync(await readFile(path));
       const keys = snapshotKeys(state.generation, copy.seq);
       const manifest: SnapshotManifest = {
         kind: 'snapshot',
