@@ -32,13 +32,17 @@ class DirectoryTarget implements BackupTarget {
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
+    await this.putStream(key, [data]);
+  }
+
+  async putStream(key: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     const path = this.pathOf(key);
     await this.checkRoot();
     const temp = join(this.root, TEMP_DIR, `put-${randomBytes(12).toString('hex')}`);
     try {
       const handle = await open(temp, 'wx');
       try {
-        await handle.writeFile(data);
+        for await (const chunk of source) await handle.write(chunk);
         await handle.sync();
       } finally {
         await handle.close();

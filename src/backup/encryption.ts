@@ -71,6 +71,15 @@ function open(key: Buffer, name: string, data: Uint8Array): Buffer {
   }
 }
 
+async function* sealStream(key: Buffer, name: string, source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(name, 'utf8'));
+  yield Buffer.concat([MAGIC, nonce]);
+  for await (const chunk of source) yield cipher.update(chunk);
+  yield Buffer.concat([cipher.final(), cipher.getAuthTag()]);
+}
+
 /** A new header for a passphrase: fresh salt, the key derived once, the check sealed. */
 export function newEncryption(passphrase: string): { header: EncryptionHeader; key: Buffer } {
   const params = { salt: randomBytes(16).toString('base64'), ...SCRYPT };
@@ -110,6 +119,9 @@ export function encryptedTarget(inner: BackupTarget, key: Buffer, exempt: string
     description: inner.description,
     async put(name: string, data: Uint8Array) {
       await inner.put(name, name === exempt ? data : seal(key, name, data));
+    },
+    async putStream(name: string, source: AsyncIterable<Uint8Array>) {
+      await inner.putStream(name, name === exempt ? source : sealStream(key, name, source));
     },
     async get(name: string) {
       const data = await inner.get(name);

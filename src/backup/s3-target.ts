@@ -3,6 +3,9 @@
 // chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role) and are
 // never part of the description, a log line or an error message.
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -10,9 +13,13 @@ import {
   NotFound,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { BackupObjectInfo, BackupTarget } from './target.ts';
 import { checkKey } from './target.ts';
+
+/** S3 takes parts of at least 5 MiB (but the last). */
+const PART_BYTES = 8 * 1024 * 1024;
 
 export interface S3TargetOptions {
   bucket: string;
@@ -60,6 +67,51 @@ class S3Target implements BackupTarget {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: data, ContentLength: data.byteLength }),
     );
+  }
+
+  async putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<void> {
+    if ((await this.head(key)) !== null) return;
+    // Parts of a fixed size: a small object is one PutObject, a large one a multipart
+    // upload, so at most one part is ever in memory.
+    let upload: string | undefined;
+    const parts: Array<{ ETag: string | undefined; PartNumber: number }> = [];
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const sendPart = async () => {
+      const body = Buffer.concat(pending);
+      pending = [];
+      pendingBytes = 0;
+      if (upload === undefined) {
+        const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+        upload = created.UploadId;
+        if (upload === undefined) throw new Error(`S3 gave no upload id for ${key}`);
+      }
+      const partNumber = parts.length + 1;
+      const answer = await this.client.send(
+        new UploadPartCommand({ Bucket: this.bucket, Key: this.keyOf(key), UploadId: upload, PartNumber: partNumber, Body: body, ContentLength: body.byteLength }),
+      );
+      parts.push({ ETag: answer.ETag, PartNumber: partNumber });
+    };
+    try {
+      for await (const chunk of source) {
+        pending.push(Buffer.from(chunk));
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= PART_BYTES) await sendPart();
+      }
+      if (upload === undefined) {
+        await this.put(key, Buffer.concat(pending));
+        return;
+      }
+      if (pendingBytes > 0) await sendPart();
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: this.keyOf(key), UploadId: upload, MultipartUpload: { Parts: parts } }),
+      );
+    } catch (error) {
+      if (upload !== undefined) {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.keyOf(key), UploadId: upload })).catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Uint8Array | null> {

@@ -215,10 +215,9 @@ export class TargetShipper {
     if (state.blobs.has(hash)) return 0;
     const content = await this.options.store.forUser(userId).readContent(revisionId);
     if (content === null) throw new Error(`revision ${revisionId} has blob ${hash}, but its content cannot be read`);
-    const chunks: Uint8Array[] = [];
-    // The store checks the hash while streaming: a damaged blob fails here, never ships.
-    for await (const chunk of content.open()) chunks.push(chunk);
-    await state.io.put(blobKey(hash), Buffer.concat(chunks));
+    // Streamed: a large file never sits in memory. The store checks the hash while
+    // streaming, so a damaged blob fails here and nothing is stored under its name.
+    await state.io.putStream(blobKey(hash), content.open());
     state.blobs.add(hash);
     return 1;
   }

@@ -14,6 +14,9 @@ export interface BackupTarget {
   /** Stores `data` under `key` durably before resolving. An existing object is left alone
    * (append-only: names are never reused, so it holds the same bytes). */
   put(key: string, data: Uint8Array): Promise<void>;
+  /** `put` for content that arrives in chunks (a large blob): memory stays flat. If the
+   * source fails, nothing is stored under `key`. */
+  putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<void>;
   /** The object's bytes, or null if there is none. */
   get(key: string): Promise<Uint8Array | null>;
   /** Every object whose key starts with `prefix`, sorted by key. */

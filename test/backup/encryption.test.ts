@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { restoreToPointInTime } from '../../src/backup/restore.ts';
 import { TargetShipper } from '../../src/backup/ship.ts';
 import { verifyBackup } from '../../src/backup/verify.ts';
-import { backupFixture, openRestored, readAll, vcard } from './backup-fixture.ts';
+import { randomBytes } from 'node:crypto';
+import { backupFixture, INLINE_LIMIT, openRestored, readAll, vcard } from './backup-fixture.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 
@@ -23,6 +24,10 @@ test('an encrypted backup holds no readable content, restores only with its pass
     assert.equal(created.kind, 'created');
     const anna = f.store.forUser(created.user.id);
     await anna.putItem('contacts', 'secret.vcf', vcard('secret', 'Zebediah Quixotic'), { contentType: 'text/vcard', author: 'test' });
+    // A blob, streamed through the cipher.
+    await anna.createCollection({ name: 'files', kind: 'files' });
+    const photo = Buffer.concat([Buffer.from('Zebediah'), randomBytes(INLINE_LIMIT * 4)]);
+    await anna.putItem('files', 'photo.bin', photo, { contentType: 'application/octet-stream', author: 'test' });
     const shipper = new TargetShipper(f.target, { store: f.store, source: f.source, passphrase: PASSPHRASE });
     await shipper.pass();
     await anna.putItem('contacts', 'later.vcf', vcard('later', 'Ophelia Marchbanks'), { contentType: 'text/vcard', author: 'test' });
@@ -51,6 +56,8 @@ test('an encrypted backup holds no readable content, restores only with its pass
       const item = await view.getItem('contacts', 'later.vcf');
       assert.ok(item);
       assert.match((await readAll(await view.readContent(item.head.id))).toString(), /Ophelia Marchbanks/);
+      const blob = await view.getItem('files', 'photo.bin');
+      assert.ok(blob && (await readAll(await view.readContent(blob.head.id))).equals(photo));
     } finally {
       await restored.close();
     }

@@ -57,6 +57,28 @@ export function backupTargetContract(name: string, open: () => Promise<{ target:
     assert.deepEqual(await target.list(''), []);
   }));
 
+  test(`${name}: an object streamed in chunks, larger than one upload part, reads back whole`, withTarget(async (target) => {
+    const chunks = Array.from({ length: 19 }, (_, i) => Buffer.alloc(512 * 1024 + i, i));
+    async function* source() {
+      for (const chunk of chunks) yield chunk;
+    }
+    await target.putStream('blobs/ab/streamed', source());
+    const expected = Buffer.concat(chunks);
+    assert.ok(expected.length > 9 * 1024 * 1024);
+    assert.ok(Buffer.from((await target.get('blobs/ab/streamed')) ?? []).equals(expected));
+    assert.equal((await target.head('blobs/ab/streamed'))?.size, expected.length);
+  }));
+
+  test(`${name}: a stream that fails part way stores nothing under its key`, withTarget(async (target) => {
+    async function* failing() {
+      for (let i = 0; i < 20; i += 1) yield Buffer.alloc(1024 * 1024, 1);
+      throw new Error('the source broke');
+    }
+    await assert.rejects(target.putStream('blobs/cd/broken', failing()), /the source broke/);
+    assert.equal(await target.head('blobs/cd/broken'), null);
+    assert.deepEqual(await target.list('blobs/'), []);
+  }));
+
   test(`${name}: a large object survives the round trip`, withTarget(async (target) => {
     const data = Buffer.alloc(5 * 1024 * 1024 + 3, 7);
     data[12345] = 1;
