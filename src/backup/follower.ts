@@ -31,6 +31,9 @@ export interface BackupFollower {
   lag: () => Promise<TargetLag[]>;
   /** Resolves after every target has had a pass that started after this call. */
   flush(): Promise<void>;
+  /** True once every target holds every change up to `seq`; false if one does not
+   * within `timeoutMs`. */
+  waitForShipped(seq: number, timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +64,8 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
       pending: true,
       /** Callers of flush() waiting for the next completed pass. */
       waiters: [] as Array<() => void>,
+      /** Callers of waitForShipped() waiting for this target to reach a sequence number. */
+      seqWaiters: [] as Array<{ seq: number; resolve: () => void }>,
       done: Promise.resolve(),
     };
     const sleep = (ms: number) =>
@@ -96,6 +101,12 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
           backoff = Math.min(MAX_BACKOFF_MS, Math.max(1000, backoff * 2));
         }
         for (const resolve of waiting) resolve();
+        const shippedSeq = shipper.shippedSeq ?? -1;
+        state.seqWaiters = state.seqWaiters.filter((waiter) => {
+          if (waiter.seq > shippedSeq) return true;
+          waiter.resolve();
+          return false;
+        });
         if (final) return;
         if (!state.pending || backoff > 0) await sleep(backoff > 0 ? backoff : pollMs);
       }
@@ -118,6 +129,27 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
         state.pending = true;
         state.wake?.();
       })));
+    },
+    async waitForShipped(seq, timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const shipped = Promise.all(
+        loops.map(({ state }) => {
+          if ((state.shipper.shippedSeq ?? -1) >= seq) return Promise.resolve();
+          return new Promise<void>((resolve) => {
+            state.seqWaiters.push({ seq, resolve });
+            state.pending = true;
+            state.wake?.();
+          });
+        }),
+      ).then(() => true as const);
+      try {
+        return await Promise.race([shipped, timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async lag() {
       const identity = await store.identity();

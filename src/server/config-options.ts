@@ -22,6 +22,7 @@ export interface HoldfastConfig {
   backupTargets?: string | undefined;
   /** Optional so callers that build a config by hand (tests) need not name it. */
   backupSnapshotEveryChanges?: number;
+  backupMode?: 'async' | 'sync';
 }
 
 /** How a value is written in the environment or on the command line. */
@@ -189,6 +190,20 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
       .min(1)
       .max(4096)
       .refine((s) => splitTargets(s).length > 0 && splitTargets(s).every((t) => parseTarget(t).kind === 'ok')),
+  },
+  {
+    key: 'backupMode',
+    type: 'text',
+    default: 'async',
+    env: 'HOLDFAST_BACKUP_MODE',
+    flag: 'backup-mode',
+    placeholder: 'MODE',
+    description:
+      'async: a write is answered once it is durable on this server, and reaches the backup targets about a ' +
+      'second later. sync: a write is answered only once every backup target holds it too (slower writes; ' +
+      'a target that does not confirm within 30 s fails the write).',
+    expected: 'async or sync',
+    schema: z.enum(['async', 'sync']),
   },
   {
     key: 'backupSnapshotEveryChanges',

@@ -54,6 +54,7 @@ const configSchema = z.strictObject({
   trustProxy: z.boolean(),
   backupTargets: z.string().optional(),
   backupSnapshotEveryChanges: z.number(),
+  backupMode: z.enum(['async', 'sync']),
 });
 
 export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {

@@ -12,6 +12,7 @@ import { closeGracefully } from './shutdown.ts';
 import { createCommitBatches } from './commit-batches.ts';
 import { startConfiguredBackup } from '../backup/start-backup.ts';
 import type { BackupFollower } from '../backup/follower.ts';
+import { withSynchronousBackup } from '../backup/synchronous.ts';
 
 export interface RunningServer {
   url: string;
@@ -78,7 +79,9 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
     backup = await startConfiguredBackup(config, store, config.dataDir, logger);
     if (backup) commitBatches.subscribe(backup.notify);
     const backupLag = backup?.lag;
-    app = await buildServer({ store, accounts: createAccounts(store.accounts), config, logger, commitBatches, ...(backupLag ? { backupLag } : {}) });
+    // In sync mode the protocols see a store whose writes wait for the targets.
+    const served = backup && config.backupMode === 'sync' ? withSynchronousBackup(store, backup) : store;
+    app = await buildServer({ store: served, accounts: createAccounts(store.accounts), config, logger, commitBatches, ...(backupLag ? { backupLag } : {}) });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close();

@@ -4,10 +4,10 @@
 // (s3rver in this process: no real S3 server can be installed on this machine) — and
 // served again by a real `holdfast serve`.
 //
-// Backup is asynchronous, so writes acknowledged in the last moments before the loss may
-// be missing; the test reports how many seconds of them, and asserts the bound that
-// matters: every write acknowledged more than GRACE_MS before the loss is restored, with
-// its exact content and revision.
+// In asynchronous mode, writes acknowledged in the last moments before the loss may be
+// missing; the test reports how many seconds of them, and asserts the bound that matters:
+// every write acknowledged more than GRACE_MS before the loss is restored, with its exact
+// content and revision. In synchronous mode no acknowledged write may be missing.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
@@ -33,16 +33,16 @@ interface Acked {
   ackedAt: number;
 }
 
-test('the data directory is deleted while clients write; a restore from either target brings back every write acknowledged before the last moments, and serves it', { timeout: 180_000 }, async () => {
+for (const mode of ['async', 'sync'] as const) test(`${mode}: the data directory is deleted while clients write; a restore from either target brings back ${mode === 'sync' ? 'every acknowledged write' : 'every write acknowledged before the last moments'}, and serves it`, { timeout: 180_000 }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'holdfast-lost-'));
   const s3 = await startS3();
   const servers: ServerProcess[] = [];
   try {
     const dataDir = join(root, 'data');
     const { authorization, storeId } = await storeWithUser(dataDir);
-    const s3Target = `s3://${S3_BUCKET}/lost-${process.pid}`;
+    const s3Target = `s3://${S3_BUCKET}/lost-${mode}-${process.pid}`;
     const dirTarget = `dir:${await made(join(root, 'backup'))}`;
-    const env = { ...s3.env, HOLDFAST_BACKUP_TARGETS: `${dirTarget},${s3Target}` };
+    const env = { ...s3.env, HOLDFAST_BACKUP_TARGETS: `${dirTarget},${s3Target}`, HOLDFAST_BACKUP_MODE: mode };
     const server = await startServerProcess(dataDir, env);
     servers.push(server);
 
@@ -125,11 +125,13 @@ test('the data directory is deleted while clients write; a restore from either t
       const missingBeforeDelete = missing.filter((w) => w.ackedAt < deletedAt);
       const beforeDeleteSeconds = missingBeforeDelete.length === 0 ? 0 : (deletedAt - Math.min(...missingBeforeDelete.map((w) => w.ackedAt))) / 1000;
       console.log(
-        `${target}: ${acked.length - missing.length} of ${acked.length} acknowledged writes restored; ` +
+        `${mode} backup, ${target}: ${acked.length - missing.length} of ${acked.length} acknowledged writes restored; ` +
           `${missing.length} missing, covering the last ${missingSeconds.toFixed(2)} s before the server was killed ` +
           `(${WRITE_AFTER_DELETE_MS / 1000} s after the deletion); of the writes acknowledged before the deletion, ` +
           `${missingBeforeDelete.length} missing, covering its last ${beforeDeleteSeconds.toFixed(2)} s`,
       );
+      // Synchronous: a write is answered only once both targets hold it, so none is missing.
+      if (mode === 'sync') assert.deepEqual(missing.map((w) => w.name), []);
       for (const write of missing) {
         assert.ok(lostAt - write.ackedAt < GRACE_MS, `${write.name}, acknowledged ${lostAt - write.ackedAt} ms before the loss, is missing from ${target}`);
       }

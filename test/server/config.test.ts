@@ -44,6 +44,7 @@ describe('configuration', () => {
       trustProxy: false,
       backupTargets: undefined,
       backupSnapshotEveryChanges: 10_000,
+      backupMode: 'async',
     });
   });
 
