@@ -104,7 +104,7 @@ async function runScrub(args: string[], io: CliIo): Promise<number> {
         bytesPerSecond: null,
         useCheckpoint: false,
         metadataCheck: 'full',
-        ...(progress ? { onProgress: progress.report } : {}),
+        ...(progress ? { onProgress: (p: ScrubProgress) => progress.report(p) } : {}),
         onProblem: (problem) => {
           progress?.interrupt();
           if (!json) writeLine(io.stdout, describeProblem(problem));
