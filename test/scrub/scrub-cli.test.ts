@@ -40,7 +40,7 @@ const blobFile = () => join(dataDir, 'blobs', bigHash.slice(0, 2), bigHash.slice
 test('a clean store scrubs clean', async () => {
   const result = await holdfast(['scrub', '--data', dataDir]);
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  assert.match(result.stdout, /checked 1 blob\(s\) \(150 KiB\) and the metadata: 0 problem\(s\)/);
+  assert.match(result.stdout, /checked 1 blob\(s\) \(150.0 KiB\) and the metadata: 0 problem\(s\)/);
   assert.match(result.stderr, /scrubbing \[#+\] 1\/1 blob\(s\)/, 'progress lines on a pipe');
 });
 
