@@ -58,6 +58,10 @@ const configSchema = z.strictObject({
   backupTargets: z.string().optional(),
   backupSnapshotEveryChanges: z.number(),
   backupMode: z.enum(['async', 'sync']),
+  allowMigrationWithoutBackup: z.boolean(),
+  backupDrillIntervalSeconds: z.number(),
+  scrubBytesPerSecond: z.number(),
+  scrubIntervalHours: z.number(),
 });
 
 export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
