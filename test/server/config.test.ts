@@ -48,6 +48,10 @@ describe('configuration', () => {
       backupTargets: undefined,
       backupSnapshotEveryChanges: 10_000,
       backupMode: 'async',
+      allowMigrationWithoutBackup: false,
+      backupDrillIntervalSeconds: 86_400,
+      scrubBytesPerSecond: 4 * 1024 * 1024,
+      scrubIntervalHours: 168,
     });
   });
 
