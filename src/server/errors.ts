@@ -89,7 +89,8 @@ export function toApiError(error: unknown, maxBodyBytes: number): ApiError | und
         'the operator should restore it from a backup. Older versions may be intact: see the item\'s history.',
     );
   }
-  if (isDiskFull(error)) return new ApiError('insufficient-storage', DISK_FULL_MESSAGE);
+  // The rest of the body may be unread: end the connection rather than drain it.
+  if (isDiskFull(error)) return new ApiError('insufficient-storage', DISK_FULL_MESSAGE, { connection: 'close' });
   if (!isFastifyError(error)) return undefined;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -1,5 +1,5 @@
-// A full disk: a write that meets it (a blob over the JSON API, SQLite's own writes over
-// the JSON API and CardDAV) fails with 507 and a message saying what to do, keeps
+// A full disk: every write that meets it (a blob over the JSON API, over WebDAV, a tus
+// upload, and SQLite's own writes over the JSON API and CardDAV) fails with 507 and a message saying what to do, keeps
 // nothing of itself (no temp file, no blob, no metadata), and reads keep working.
 //
 // The disk is real: a small tmpfs mounted for the test (we run as root in CI). Where
@@ -32,8 +32,6 @@ const mountPoint = join(root, 'disk');
 await import('node:fs/promises').then((fs) => fs.mkdir(mountPoint));
 const mountProblem = tryMount(mountPoint);
 if (mountProblem !== null && process.env.CI === 'true') throw new Error(`CI must be able to mount a tmpfs for the disk-full test: ${mountProblem}`);
-// Not yet covered: a streamed WebDAV PUT or tus PATCH that meets ENOSPC mid-body had its
-// connection reset instead of a 507 when this was written (see the branch's report).
 const skip = mountProblem === null ? false : `cannot mount a small tmpfs here (${mountProblem.split('\n')[0]}); run as root to test a real full disk`;
 
 /** Fills the file system with a filler file, then frees `leaveBytes` of it. */
@@ -137,6 +135,37 @@ describe('a full disk', { skip }, () => {
     await assertNothingKept(big);
     const gone = await fetch(`${api}/collections/files/items/big.bin`, { headers: { authorization: server.appPassword.alice } });
     assert.equal(gone.status, 404, 'no metadata for the refused write');
+    await gone.arrayBuffer();
+    await assertReadsWork();
+  });
+
+  test('a WebDAV PUT answers 507 with a DAV error body and keeps nothing', async () => {
+    const big = randomBytes(3 * 1024 * 1024);
+    const response = await send(`${server.url}/dav/alice/files/dav-big.bin`, 'PUT', { authorization: server.appPassword.alice, 'content-type': 'application/octet-stream' }, big);
+    assert.equal(response.status, 507, response.text);
+    assert.match(response.text, /disk is full/);
+    await assertNothingKept(big);
+    const gone = await fetch(`${server.url}/dav/alice/files/dav-big.bin`, { headers: { authorization: server.appPassword.alice } });
+    assert.equal(gone.status, 404);
+    await gone.arrayBuffer();
+    await assertReadsWork();
+  });
+
+  test('a tus upload that meets the full disk answers 507 and stores no item', async () => {
+    const big = randomBytes(3 * 1024 * 1024);
+    const created = await fetch(`${api}/uploads`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '1.0.0', authorization: server.appPassword.alice, 'upload-length': String(big.length), 'upload-metadata': `path ${Buffer.from('files/tus-big.bin').toString('base64')}` },
+    });
+    assert.equal(created.status, 201, await created.text());
+    const url = new URL(created.headers.get('location') ?? '', server.url).href;
+    const response = await send(url, 'PATCH', { 'tus-resumable': '1.0.0', authorization: server.appPassword.alice, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, big);
+    assert.equal(response.status, 507, response.text);
+    // The bytes the upload received before the disk filled stay with the upload (that is
+    // what makes it resumable) until it expires; the store holds nothing of it.
+    await assertNothingKept(big);
+    const gone = await fetch(`${api}/collections/files/items/tus-big.bin`, { headers: { authorization: server.appPassword.alice } });
+    assert.equal(gone.status, 404);
     await gone.arrayBuffer();
     await assertReadsWork();
   });
