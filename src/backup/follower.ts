@@ -50,6 +50,8 @@ export interface FollowerOptions {
   pollMs?: number;
   /** Apply this retention policy to each target between passes (retention-schedule.ts). */
   retention?: RetentionSchedule | undefined;
+  /** The clock snapshots are stamped with (tests simulate days with it). */
+  now?: () => Date;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -59,7 +61,7 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
   const pollMs = options.pollMs ?? 1000;
   let stopping = false;
   const loops = options.targets.map((target) => {
-    const shipper = new TargetShipper(target, { store, source, passphrase: options.passphrase, ...(options.snapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: options.snapshotEveryChanges }) });
+    const shipper = new TargetShipper(target, { store, source, passphrase: options.passphrase, ...(options.now === undefined ? {} : { now: options.now }), ...(options.snapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: options.snapshotEveryChanges }) });
     const state = {
       shipper,
       lastError: null as string | null,
