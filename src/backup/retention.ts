@@ -8,6 +8,9 @@
 //   - for each of the last keepDailyDays days (UTC), the day's newest snapshot, and for
 //     each of the last keepMonthlyMonths months, the month's newest snapshot: each one is
 //     kept with the segments a restore of exactly its sequence number reads.
+//   - a generation that keeps anything keeps its end (last snapshot onward) and, when an
+//     older generation keeps anything too, its first snapshot, so that restore resolves
+//     every time and sequence number to the same generation as before the prune.
 // Everything else may go. Removing objects only ever shrinks a generation's range, so the
 // generation a kept point resolves to (choose-point.ts) never changes: a newer generation
 // that did not cover the point before does not cover it after.
@@ -34,6 +37,9 @@ export interface PromisedSpan {
   toSeq: number;
   /** The anchor snapshot's time: every moment from here on (that resolves to this generation). */
   fromTime: string;
+  /** False when a newer generation covers these sequence numbers too: `--seq` means the
+   * newer one, so these points are reached by time (`--at`) only. */
+  bySeq: boolean;
 }
 
 /** One snapshot's point, restorable with `--seq <seq>`. */
@@ -41,7 +47,7 @@ export interface PromisedSnapshot {
   generation: number;
   seq: number;
   takenAt: string;
-  reasons: Array<'daily' | 'monthly'>;
+  reasons: Array<'daily' | 'monthly' | 'generation start'>;
 }
 
 export interface RetentionChoice {
@@ -76,7 +82,7 @@ export function chooseRetained(catalog: Catalog, policy: RetentionPolicy, now: D
     if (anchor === undefined) return;
     for (const snapshot of generation.snapshots) if (snapshot.seq >= anchor.seq) kept.add(snapshot.object);
     for (const segment of generation.segments) if (segment.lastSeq >= anchor.seq) kept.add(segment.object);
-    spans.push({ generation: generation.generation, fromSeq: anchor.seq, toSeq: generation.lastSeq, fromTime: anchor.takenAt });
+    spans.push({ generation: generation.generation, fromSeq: anchor.seq, toSeq: generation.lastSeq, fromTime: anchor.takenAt, bySeq: !shadowed(usable, index, anchor.seq, generation.lastSeq) });
   });
 
   const snapshots = chooseSnapshots(usable, policy, now);
@@ -90,11 +96,42 @@ export function chooseRetained(catalog: Catalog, policy: RetentionPolicy, now: D
     for (const segment of generation.segments) if (segment.firstSeq <= promised.seq && segment.lastSeq >= promised.seq) kept.add(segment.object);
   }
 
+  // Restore finds a generation by its first snapshot (for a time) and by the range its
+  // objects cover (for a sequence number). So that pruning never shifts a point to another
+  // generation, a generation that keeps anything keeps its end (the last snapshot and what
+  // follows it) and, when an older generation keeps anything, its first snapshot: a
+  // pruned point in between is then refused (retention-coverage.ts), never answered with
+  // another generation's state.
+  const keeps = (g: GenerationCatalog) => [...g.snapshots, ...g.segments].some((m) => kept.has(m.object));
+  const keptGenerations = usable.filter(keeps);
+  keptGenerations.forEach((generation, index) => {
+    const last = generation.snapshots.at(-1);
+    if (last !== undefined && !spans.some((span) => span.generation === generation.generation && span.toSeq === generation.lastSeq)) {
+      for (const snapshot of generation.snapshots) if (snapshot.seq >= last.seq) kept.add(snapshot.object);
+      for (const segment of generation.segments) if (segment.lastSeq >= last.seq) kept.add(segment.object);
+      const at = usable.indexOf(generation);
+      spans.push({ generation: generation.generation, fromSeq: last.seq, toSeq: generation.lastSeq, fromTime: last.takenAt, bySeq: !shadowed(usable, at, last.seq, generation.lastSeq) });
+    }
+    const first = generation.snapshots[0];
+    if (index > 0 && first !== undefined && !kept.has(first.object)) {
+      kept.add(first.object);
+      for (const segment of generation.segments) if (segment.firstSeq <= first.seq && segment.lastSeq >= first.seq) kept.add(segment.object);
+      snapshots.push({ generation: generation.generation, seq: first.seq, takenAt: first.takenAt, reasons: ['generation start'] });
+    }
+  });
+  spans.sort((a, b) => a.generation - b.generation || a.fromSeq - b.fromSeq);
+  snapshots.sort((a, b) => (a.takenAt < b.takenAt ? -1 : a.takenAt > b.takenAt ? 1 : a.generation - b.generation));
+
   const pruned: Manifest[] = [];
   for (const generation of catalog.generations) {
     for (const manifest of [...generation.snapshots, ...generation.segments]) if (!kept.has(manifest.object)) pruned.push(manifest);
   }
   return { windowFrom, spans, snapshots, kept, pruned };
+}
+
+/** Whether a newer generation covers any of these sequence numbers. */
+function shadowed(usable: GenerationCatalog[], index: number, fromSeq: number, toSeq: number): boolean {
+  return usable.slice(index + 1).some((g) => (g.snapshots[0]?.seq ?? Infinity) <= toSeq && fromSeq <= g.lastSeq);
 }
 
 function keepAll(generation: GenerationCatalog, kept: Set<string>): void {

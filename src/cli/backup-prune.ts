@@ -100,7 +100,8 @@ function describe(io: CliIo, report: PruneReport): void {
   );
   writeLine(io.stdout, `  policy: every point of the last ${report.policy.keepAllDays} day(s) (since ${report.windowFrom}), the newest snapshot of each of the last ${report.policy.keepDailyDays} day(s) and ${report.policy.keepMonthlyMonths} month(s)`);
   for (const span of report.promised.spans) {
-    writeLine(io.stdout, `  keeps every point of generation ${span.generation} from sequence ${span.fromSeq} (${span.fromTime}) to ${span.toSeq}`);
+    const how = span.bySeq ? '' : ' (reached with --at only: a newer generation has the same sequence numbers)';
+    writeLine(io.stdout, `  keeps every point of generation ${span.generation} from sequence ${span.fromSeq} (${span.fromTime}) to ${span.toSeq}${how}`);
   }
   for (const snapshot of report.promised.snapshots) {
     writeLine(io.stdout, `  keeps generation ${snapshot.generation} sequence ${snapshot.seq} (${snapshot.takenAt}, ${snapshot.reasons.join(' and ')})`);

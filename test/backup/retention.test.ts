@@ -94,6 +94,15 @@ async function assertRestoresExactly(target: BackupTarget, history: History, gen
 async function assertPromisesKept(target: BackupTarget, history: History, report: PruneReport, ends = false): Promise<number> {
   let checked = 0;
   for (const span of report.promised.spans) {
+    if (!span.bySeq) {
+      // Reached by time only: the anchor's moment restores the anchor's state.
+      const restored = await restoreContents(target, history, { kind: 'time', at: new Date(span.fromTime) });
+      if (typeof restored === 'string') assert.fail(`generation ${span.generation} at ${span.fromTime}: ${restored}`);
+      assert.equal(restored.generation, span.generation);
+      assert.deepEqual(restored.contents, history.states.get(`${span.generation}:${span.fromSeq}`));
+      checked += 1;
+      continue;
+    }
     const seqs = ends ? [span.fromSeq, span.toSeq] : Array.from({ length: span.toSeq - span.fromSeq + 1 }, (_, i) => span.fromSeq + i);
     for (const seq of seqs) {
       await assertRestoresExactly(target, history, span.generation, seq);
@@ -176,6 +185,9 @@ for (const kind of ['directory', 's3'] as const) {
         const refused = await restoreContents(target, history, { kind: 'seq', seq: gone });
         assert.equal(typeof refused, 'string');
         assert.match(typeof refused === 'string' ? refused : '', /not-covered: .*pruned by retention/);
+        // So is a moment between kept snapshots.
+        const refusedTime = await restoreContents(target, history, { kind: 'time', at: dayAt(68, 5) });
+        assert.match(typeof refusedTime === 'string' ? refusedTime : 'restored', /not-covered: .*pruned by retention/);
         // The oldest restorable point after the prune is the oldest promised snapshot.
         assert.equal(report.restorable[0]?.fromTime, report.promised.snapshots[0]?.takenAt);
 
@@ -188,6 +200,34 @@ for (const kind of ['directory', 's3'] as const) {
     });
 
     if (kind === 'directory') {
+      test('an older generation that keeps a point keeps its end, the newer one its start, and a pruned moment between is refused', async () => {
+        const target = await copy();
+        try {
+          const outcome = await pruneBackup(target, { policy: { ...POLICY, keepMonthlyMonths: 4 }, now: history.now });
+          assert.equal(outcome.kind, 'pruned');
+          if (outcome.kind !== 'pruned') return;
+          const report = outcome.report;
+          assert.ok(report.promised.snapshots.some((s) => s.generation === 1 && s.reasons.includes('monthly')));
+          assert.ok(report.promised.spans.some((s) => s.generation === 1));
+          assert.ok(report.promised.snapshots.some((s) => s.generation === 2 && s.reasons.includes('generation start')));
+          await assertPromisesKept(target, history, report, true);
+          assert.equal((await verifyBackup(target)).ok, true);
+          // Generation 1's last moments (the blob written late on day 40) restore exactly.
+          const end = await restoreContents(target, history, { kind: 'time', at: dayAt(40, 40) });
+          if (typeof end === 'string') assert.fail(end);
+          assert.equal(end.generation, 1);
+          assert.deepEqual(end.contents, history.states.get(`1:${end.seq}`));
+          assert.ok(end.contents.has('files/late.bin'));
+          // Pruned moments of either generation are refused, not answered from the other.
+          for (const at of [dayAt(35), dayAt(45)]) {
+            const refused = await restoreContents(target, history, { kind: 'time', at });
+            assert.match(typeof refused === 'string' ? refused : 'restored', /not-covered/, at.toISOString());
+          }
+        } finally {
+          await target.close();
+        }
+      });
+
       test('holdfast backup prune --dry-run deletes nothing; prune removes; list shows the oldest and newest restorable points', async () => {
         const target = await copy();
         try {
