@@ -15,6 +15,7 @@ import type {
   CollectionKind,
   CollectionMoveResult,
   CollectionTarget,
+  ConflictMark,
   CollectionProps,
   CollectionPropsPatch,
   Content,
@@ -22,6 +23,8 @@ import type {
   CreateCollectionResult,
   DeleteResult,
   IntegrityReport,
+  ImportRevision,
+  ImportResult,
   Item,
   ItemAddress,
   ItemPropsResult,
@@ -120,6 +123,16 @@ export interface UserStore {
 
   /** This user's part of the change log. */
   changesSince(query: ChangesQuery): Promise<Change[]>;
+
+  // The sync API for devices (docs/sync.md).
+
+  /** Writes a revision a device made, keeping its id, parent and creation time, in one
+   * transaction with its follow-up (a merged revision, or a conflict mark). */
+  importRevision(input: ImportRevision): Promise<ImportResult>;
+  /** Revisions that lost a conflict, newest first (in live collections). */
+  listConflicts(options?: { limit?: number }): Promise<ConflictMark[]>;
+  /** The sequence of this user's newest change; 0 if none. */
+  latestSequence(): Promise<number>;
 }
 
 export type CredentialKind = 'app-password' | 'token';

@@ -122,4 +122,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'conflict marks: revisions that lost a conflict between a device and the server',
+    up(db) {
+      db.exec(`
+        -- A revision that lost a conflict (docs/sync.md). The revision stays in its item's
+        -- history; this row lets the user list the losers and restore one.
+        CREATE TABLE conflicts (
+          revision_id TEXT PRIMARY KEY REFERENCES revisions(id),
+          user_id     INTEGER NOT NULL REFERENCES users(id),
+          item_id     INTEGER NOT NULL REFERENCES items(id),
+          winner_id   TEXT NOT NULL,
+          at          TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX conflicts_user ON conflicts(user_id, at);
+      `);
+    },
+  },
 ];

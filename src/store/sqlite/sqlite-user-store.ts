@@ -16,6 +16,8 @@ import type {
 } from '../types.ts';
 import { appendRevision } from './append-revision.ts';
 import { readChanges } from './changes.ts';
+import { listConflictMarks } from './conflict-marks.ts';
+import { importRevision } from './sqlite-import.ts';
 import type { SqliteContext } from './context.ts';
 import { ITEM_COLUMNS, REVISION_COLUMNS, toItem, toRevision } from './rows.ts';
 import type { ItemRow, RevisionRow } from './rows.ts';
@@ -239,6 +241,18 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
 
     async changesSince(query: ChangesQuery): Promise<Change[]> {
       return readChanges(ctx, { ...query, userId });
+    },
+
+    importRevision(input) {
+      return ctx.inFlight.run(() => importRevision(ctx, userId, q, input));
+    },
+
+    async listConflicts(options) {
+      return listConflictMarks(ctx, userId, options?.limit);
+    },
+
+    async latestSequence() {
+      return (ctx.sql('SELECT max(seq) FROM changes WHERE user_id = ?').pluck().get(userId) as number | null) ?? 0;
     },
   } satisfies UserStore;
 }
