@@ -263,7 +263,8 @@ export interface CommitBatch {
 /** The content of a revision a device made: its bytes, content this user already holds
  * (by SHA-256, so a re-sent photo is not uploaded twice), or none (a tombstone). */
 export type ImportedContent =
-  | { kind: 'bytes'; source: ContentSource }
+  /** With `expectedHash`, content whose SHA-256 differs is refused (`content-hash-mismatch`). */
+  | { kind: 'bytes'; source: ContentSource; expectedHash?: string }
   | { kind: 'held'; hash: string }
   | { kind: 'none' };
 
@@ -307,6 +308,7 @@ export type ImportResult =
   | { kind: 'revision-id-taken' }
   | { kind: 'head-moved'; current: Revision | null }
   | { kind: 'content-not-held' }
+  | { kind: 'content-hash-mismatch'; actual: string }
   | { kind: 'collection-kind-mismatch'; collection: Collection }
   | { kind: 'too-large'; limit: number }
   | { kind: 'key-conflict'; existingName: string };

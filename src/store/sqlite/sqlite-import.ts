@@ -43,6 +43,9 @@ export async function importRevision(ctx: SqliteContext, userId: number, q: User
       ...(input.maxBytes !== undefined ? { maxBytes: input.maxBytes } : {}),
     });
     if (ingested.kind === 'too-large') return ingested;
+    // A blob already written is harmless: unreferenced content, as after a failed write.
+    const expected = input.content.expectedHash;
+    if (expected !== undefined && ingested.hash !== expected) return { kind: 'content-hash-mismatch', actual: ingested.hash };
     pushed = fromIngest(ingested);
   } else if (input.content.kind === 'none') {
     pushed = { hash: null, size: 0, storage: 'none', inline: null };
