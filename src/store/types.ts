@@ -275,7 +275,9 @@ export interface ImportRevision {
   collectionKind: CollectionKind;
   name: string;
   revisionId: string;
-  /** Recorded as given: the revision the device edited, which this server may not hold. */
+  /** The revision the device edited, which this server may not hold. It becomes the
+   * parent only when the item is absent here (a heal); otherwise the parent is the head the
+   * revision was written on top of, so a replay of the log applies each on its parent. */
   parentId: string | null;
   /** The item's head must be this revision (null: the item must not exist yet), else
    * nothing is written and the answer is `head-moved`. */

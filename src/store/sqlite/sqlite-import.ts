@@ -90,7 +90,10 @@ export async function importRevision(ctx: SqliteContext, userId: number, q: User
       itemId: head?.itemId ?? null,
       itemName: input.name,
       revisionId: input.revisionId,
-      parentId: input.parentId,
+      // On top of the head it was decided against, so replaying the log elsewhere (a heal)
+      // applies every revision on its own parent again; the device's base only when this
+      // server has no such item.
+      parentId: head ? head.id : input.parentId,
       deleted: input.deleted,
       contentHash: pushed.hash,
       size: pushed.size,
