@@ -213,6 +213,10 @@ describe('sync API', () => {
     assert.equal(forgot.body.error, 'server-forgot');
     assert.equal(forgot.body.reason, 'ahead');
     assert.equal(forgot.body.sequence, (await server.store.identity()).sequence);
+    const restored = `c1.${Buffer.from(JSON.stringify([decoded[0], decoded[1] + 1, decoded[2]])).toString('base64url')}`;
+    const otherGeneration = await alice.pull(restored);
+    assert.equal(otherGeneration.status, 409);
+    assert.equal(otherGeneration.body.reason, 'other-generation');
   });
 
   test('large content is uploaded first, pushed by hash, and pulled by reference, byte for byte', async () => {
