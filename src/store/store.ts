@@ -25,6 +25,7 @@ import type {
   IntegrityReport,
   ImportRevision,
   ImportResult,
+  ResolveConflictResult,
   Item,
   ItemAddress,
   ItemPropsResult,
@@ -129,8 +130,11 @@ export interface UserStore {
   /** Writes a revision a device made, keeping its id, parent and creation time, in one
    * transaction with its follow-up (a merged revision, or a conflict mark). */
   importRevision(input: ImportRevision): Promise<ImportResult>;
-  /** Revisions that lost a conflict, newest first (in live collections). */
+  /** Open conflicts: revisions that lost one, newest first (in live collections). */
   listConflicts(options?: { limit?: number }): Promise<ConflictMark[]>;
+  /** Closes a conflict, in one transaction: keeps the winner, or (`restore`) writes the
+   * losing side on top of the head (a losing tombstone deletes the item). */
+  resolveConflict(revisionId: string, options: { restore: boolean; author: string }): Promise<ResolveConflictResult>;
   /** The sequence of this user's newest change; 0 if none. */
   latestSequence(): Promise<number>;
 }

@@ -315,6 +315,13 @@ export type ImportResult =
   | { kind: 'too-large'; limit: number }
   | { kind: 'key-conflict'; existingName: string };
 
+export type ResolveConflictResult =
+  /** `restored`: the new head carrying the losing side (null when the winner was kept). */
+  | { kind: 'resolved'; restored: Revision | null }
+  /** No open conflict of this user's with that revision (or its collection is in the trash). */
+  | { kind: 'not-found' }
+  | { kind: 'key-conflict'; existingName: string };
+
 /** A revision that lost a conflict: kept in its item's history for the user to restore. */
 export interface ConflictMark {
   /** The revision that lost (it is in the item's history, never the head). */

@@ -695,6 +695,20 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.deepEqual(await other.listConflicts(), []);
       const restored = await user.restoreRevision('book', 'c.vcf', 'dev-lost-001', { author: 'test' });
       assert.equal(restored.kind, 'restored');
+
+      // Closing a conflict: another user cannot; keeping the winner writes nothing; restoring
+      // writes the losing side on top, in the same transaction as closing it.
+      assert.deepEqual(await other.resolveConflict('dev-lost-001', { restore: true, author: 'x' }), { kind: 'not-found' });
+      const sequence = (await store.identity()).sequence;
+      assert.deepEqual(await user.resolveConflict('dev-lost-001', { restore: false, author: 'test' }), { kind: 'resolved', restored: null });
+      assert.equal((await store.identity()).sequence, sequence);
+      assert.deepEqual((await user.listConflicts()).map((m) => m.revisionId), [lost.followUp.id]);
+      const back = await user.resolveConflict(lost.followUp.id, { restore: true, author: 'test' });
+      assert.ok(back.kind === 'resolved' && back.restored);
+      assert.equal(back.restored.restoredFrom, lost.followUp.id);
+      assert.equal((await user.getItem('book', 'c.vcf'))?.head.id, back.restored.id);
+      assert.deepEqual(await user.listConflicts(), []);
+      assert.deepEqual(await user.resolveConflict(lost.followUp.id, { restore: true, author: 'test' }), { kind: 'not-found' });
     });
 
     it('writes a merged revision on top of the imported one in the same transaction', async () => {

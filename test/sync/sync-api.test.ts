@@ -122,6 +122,17 @@ describe('sync API', () => {
     const marks = (await alice.conflicts()).body.conflicts as Array<{ revisionId: string }>;
     assert.ok(marks.some((c) => c.revisionId === won?.loserRevisionId));
     assert.notEqual(won?.loserRevisionId, newer.id);
+
+    // Closing the conflicts: keep the winner of one, bring back the losing side of the other.
+    const kept = await alice.resolve(older.id, false);
+    assert.equal(kept.status, 200);
+    assert.equal(kept.body.head, null);
+    const back = await alice.resolve(won?.loserRevisionId ?? '', true);
+    assert.equal(back.status, 200);
+    assert.equal((back.body.head as { restoredFrom: string }).restoredFrom, won?.loserRevisionId);
+    const open = (await alice.conflicts()).body.conflicts as Array<{ itemName: string }>;
+    assert.ok(!open.some((c) => c.itemName === 'alan.vcf'));
+    assert.equal((await alice.resolve(older.id, true)).status, 404);
   });
 
   test('an invalid vCard is refused with a reason, and nothing is stored', async () => {

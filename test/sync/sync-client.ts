@@ -108,6 +108,8 @@ export function syncClient(base: string, authorization: string) {
     },
     missing: (revisionIds: string[]) => call('POST', '/missing', '/api/v1/sync/missing', { revisionIds }),
     conflicts: () => call('GET', '/conflicts', '/api/v1/sync/conflicts'),
+    resolve: (revisionId: string, restore: boolean) =>
+      call('POST', `/conflicts/${encodeURIComponent(revisionId)}/resolve`, '/api/v1/sync/conflicts/{revisionId}/resolve', { restore }),
     async content(href: string): Promise<Buffer> {
       const response = await fetch(`${base}${href}`, { headers: { authorization } });
       assert.equal(response.status, 200);

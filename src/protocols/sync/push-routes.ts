@@ -10,7 +10,7 @@ import { pushRevision, type PushContext, type PushedRevision, type PushOutcome }
 import type { StagedBlobs } from '../../sync/staged-blobs.ts';
 import { parseBody } from '../rest/bodies.ts';
 import { collectionPaths } from './pull-routes.ts';
-import { missingBody, pushBody, type pushedRevisionBody } from './sync-bodies.ts';
+import { missingBody, pushBody, resolveBody, type pushedRevisionBody } from './sync-bodies.ts';
 import { conflictJson, syncRevisionJson } from './sync-json.ts';
 import type { z } from 'zod';
 
@@ -92,6 +92,24 @@ export function registerPushRoutes(app: FastifyInstance, options: PushOptions): 
     const conflicts = [];
     for (const mark of marks) conflicts.push(conflictJson(mark, await userStore.getRevision(mark.revisionId), paths));
     return { conflicts };
+  });
+
+  app.post<{ Params: { revisionId: string } }>('/conflicts/:revisionId/resolve', async (request) => {
+    const { userStore } = signedIn(request);
+    const { restore } = parseBody(resolveBody, request.body);
+    const { revisionId } = request.params;
+    const result = await userStore.resolveConflict(revisionId, { restore, author: 'sync:resolve' });
+    switch (result.kind) {
+      case 'not-found':
+        throw new ApiError('not-found', `You have no open conflict with the revision "${revisionId.slice(0, 128)}"; GET /api/v1/sync/conflicts lists them.`);
+      case 'key-conflict':
+        throw new ApiError('conflict', `"${result.existingName}" in the same collection now holds the UID of that revision; change or delete it first.`);
+      case 'resolved': {
+        request.log.info({ revision: revisionId, restore, head: result.restored?.id }, 'sync conflict resolved');
+        const paths = await collectionPaths(userStore);
+        return { resolved: revisionId, head: result.restored ? syncRevisionJson(result.restored, paths) : null };
+      }
+    }
   });
 
   // The body is the content itself, streamed to disk while it is hashed.

@@ -30,3 +30,8 @@ export const pushBody = z.strictObject({
 export const missingBody = z.strictObject({
   revisionIds: z.array(z.string().min(1).max(128)).max(MAX_MISSING_IDS),
 });
+
+export const resolveBody = z.strictObject({
+  /** true: the losing side becomes the head again; false: the winner stays. */
+  restore: z.boolean(),
+});

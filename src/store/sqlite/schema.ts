@@ -134,9 +134,11 @@ export const MIGRATIONS: readonly Migration[] = [
           user_id     INTEGER NOT NULL REFERENCES users(id),
           item_id     INTEGER NOT NULL REFERENCES items(id),
           winner_id   TEXT NOT NULL,
-          at          TEXT NOT NULL
+          at          TEXT NOT NULL,
+          -- Set when the user decided (kept the winner, or restored this side).
+          resolved_at TEXT
         ) STRICT;
-        CREATE INDEX conflicts_user ON conflicts(user_id, at);
+        CREATE INDEX conflicts_user ON conflicts(user_id, at) WHERE resolved_at IS NULL;
       `);
     },
   },

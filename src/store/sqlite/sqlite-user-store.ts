@@ -16,7 +16,7 @@ import type {
 } from '../types.ts';
 import { appendRevision } from './append-revision.ts';
 import { readChanges } from './changes.ts';
-import { listConflictMarks } from './conflict-marks.ts';
+import { listConflictMarks, resolveConflictMark } from './conflict-marks.ts';
 import { importRevision } from './sqlite-import.ts';
 import type { SqliteContext } from './context.ts';
 import { ITEM_COLUMNS, REVISION_COLUMNS, toItem, toRevision } from './rows.ts';
@@ -249,6 +249,10 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
 
     async listConflicts(options) {
       return listConflictMarks(ctx, userId, options?.limit);
+    },
+
+    resolveConflict(revisionId, options) {
+      return resolveConflictMark(ctx, userId, q, revisionId, options);
     },
 
     async latestSequence() {
