@@ -11,6 +11,8 @@ const START_TIMEOUT_MS = 60_000;
 
 export interface BenchServer {
   url: string;
+  /** The server process, for reading its memory from /proc. */
+  pid: number;
   userName: string;
   /** The Authorization header: Basic with the user's app password. */
   authorization: string;
@@ -18,8 +20,9 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(dataDir: string, userName = 'bench'): Promise<BenchServer> {
-  const server = spawn(process.execPath, [HOLDFAST, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn'], {
+/** `serveArgs` are added to `holdfast serve`'s own (bench:files raises --max-body-bytes). */
+export async function startBenchServer(dataDir: string, userName = 'bench', serveArgs: string[] = []): Promise<BenchServer> {
+  const server = spawn(process.execPath, [HOLDFAST, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...serveArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = keepTail(server);
@@ -31,6 +34,7 @@ export async function startBenchServer(dataDir: string, userName = 'bench'): Pro
     if (!/^\S+$/.test(secret)) throw new Error(`holdfast app-password create printed ${JSON.stringify(secret)}, not one password`);
     return {
       url,
+      pid: server.pid ?? 0,
       userName,
       authorization: `Basic ${Buffer.from(`${userName}:${secret}`, 'utf8').toString('base64')}`,
       async stop() {

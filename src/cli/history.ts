@@ -7,6 +7,7 @@ import type { Command } from './command.ts';
 import type { CliIo } from './io.ts';
 import { formatBytes, formatTable } from './layout.ts';
 import { STORE_OPTIONS, STORE_OPTIONS_USAGE } from './open-data-store.ts';
+import { reportOverQuota } from './over-quota.ts';
 import {
   CLI_AUTHOR,
   formatItemAddress,
@@ -158,6 +159,8 @@ async function restoreRevision(io: CliIo, data: UserData, address: ItemAddress, 
       return reportMissing(io, data, address);
     case 'key-conflict':
       return reportKeyConflict(io, address, result.existingName);
+    case 'over-quota':
+      return reportOverQuota(io, data.userName, result);
     case 'not-deleted':
       // Not an outcome of restoring a revision; listed so the switch stays exhaustive.
       return failure(io, `"${shown}" could not be restored (${result.kind}); nothing was changed`);

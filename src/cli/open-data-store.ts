@@ -52,11 +52,13 @@ export async function withStore(io: CliIo, flags: StoreFlags, use: (opened: Open
     for (const error of loaded.errors) writeLine(io.stderr, `  ${error}`);
     return EXIT.usage;
   }
-  const { dataDir, storeId, inlineLimitBytes } = loaded.config;
+  const { dataDir, storeId, inlineLimitBytes, defaultQuotaBytes } = loaded.config;
   const opened = await openStore({
     dataDir,
     expectedStoreId: storeId,
     inlineLimitBytes,
+    // Restores check it, and `user list` shows the quota that applies.
+    defaultQuotaBytes,
     initializeIfEmpty: false,
     // A schema upgrade is the server's to make, with the server stopped or starting.
     migrateIfOlder: false,

@@ -8,6 +8,7 @@ import type { Command } from './command.ts';
 import type { CliIo } from './io.ts';
 import { formatBytes, formatTable } from './layout.ts';
 import { STORE_OPTIONS, STORE_OPTIONS_USAGE } from './open-data-store.ts';
+import { reportOverQuota } from './over-quota.ts';
 import {
   CLI_AUTHOR,
   checkName,
@@ -183,6 +184,8 @@ async function restoreItem(io: CliIo, data: UserData, address: ItemAddress): Pro
       return reportMissing(io, data, address);
     case 'key-conflict':
       return reportKeyConflict(io, address, result.existingName);
+    case 'over-quota':
+      return reportOverQuota(io, data.userName, result);
     case 'is-tombstone':
     case 'precondition-failed':
       // Not outcomes of an undelete without a precondition; listed so the switch stays exhaustive.
@@ -210,6 +213,8 @@ async function restoreCollection(io: CliIo, data: UserData, id: number, newName:
       writeLine(io.stdout, result.collection.path);
       return EXIT.ok;
     }
+    case 'over-quota':
+      return reportOverQuota(io, userName, result);
     case 'not-found':
       return failure(io, `"${userName}" has no deleted collection with id ${id}; 'holdfast trash list ${userName}' shows them`);
     case 'name-taken':

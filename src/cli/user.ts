@@ -1,11 +1,12 @@
-// `holdfast user …`: add, list, passwd, delete, restore.
+// `holdfast user …`: add, list, passwd, quota, delete, restore.
 import { parseArgs } from 'node:util';
 import { checkUserName } from '../accounts/user-names.ts';
-import type { User } from '../store/types.ts';
-import { EXIT, failure, HELP_OPTION, parseCommandArgs, runSubcommand, writeLine } from './command.ts';
+import { parseSize } from '../server/config-options.ts';
+import type { User, UserUsage } from '../store/types.ts';
+import { EXIT, failure, HELP_OPTION, parseCommandArgs, runSubcommand, usageError, writeLine } from './command.ts';
 import type { Command } from './command.ts';
 import type { CliIo } from './io.ts';
-import { formatTable, formatTime } from './layout.ts';
+import { formatBytes, formatTable, formatTime } from './layout.ts';
 import { reportMissingUser } from './missing-user.ts';
 import { obtainNewPassword } from './new-password.ts';
 import type { NewPassword } from './new-password.ts';
@@ -17,6 +18,7 @@ const USAGE = `Usage:
   holdfast user add NAME [--password-stdin]
   holdfast user list [--json]
   holdfast user passwd NAME [--password-stdin]
+  holdfast user quota NAME SIZE|none
   holdfast user delete NAME [--yes]
   holdfast user restore NAME
 
@@ -25,8 +27,14 @@ Manage the people who can sign in.
   add        Create a user. The password is read from stdin with --password-stdin
              (its first line), asked for twice at a terminal, or otherwise generated
              and printed once on stdout.
-  list       Every user, deleted ones included, with when they were created and deleted.
+  list       Every user, deleted ones included, with when they were created and deleted,
+             what their content takes and the quota that applies to them.
   passwd     Set a user's password; it is obtained the same way as for add.
+  quota      Set how much content a user may keep: a size in bytes or with a unit
+             (500MiB, 10GiB, 2TiB), or none for the server's default (the
+             defaultQuotaBytes setting; unset, no limit). Only live content counts,
+             not the trash or history. Nothing is deleted when it is lowered: writes
+             that would add content are refused until there is room.
   delete     Stop a user from signing in. Their data is kept, and
              'holdfast user restore NAME' undoes it. Asks first at a terminal;
              a script must pass --yes.
@@ -41,9 +49,9 @@ ${STORE_OPTIONS_USAGE}  --help, -h         show this help
 
 export const userCommand: Command = {
   name: 'user',
-  summary: 'add, list, delete and restore users; set their passwords',
+  summary: 'add, list, delete and restore users; set their passwords and quotas',
   usage: USAGE,
-  run: (args, io) => runSubcommand(io, 'user', USAGE, { add, list, passwd, delete: remove, restore }, args),
+  run: (args, io) => runSubcommand(io, 'user', USAGE, { add, list, passwd, quota, delete: remove, restore }, args),
 };
 
 async function add(args: string[], io: CliIo): Promise<number> {
@@ -78,17 +86,18 @@ async function list(args: string[], io: CliIo): Promise<number> {
     parseArgs({ args, options: { ...STORE_OPTIONS, ...HELP_OPTION, json: { type: 'boolean' } }, strict: true, allowPositionals: true }),
   );
   if (parsed.kind === 'exit') return parsed.code;
-  return withAccounts(io, parsed.values, async ({ accounts }) => {
+  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
     const users = await accounts.listUsers({ includeDeleted: true });
+    const listed = await Promise.all(users.map(async (user) => ({ user, usage: await store.forUser(user.id).usage() })));
     if (parsed.values.json === true) {
-      writeLine(io.stdout, JSON.stringify(users.map(userJson), null, 2));
+      writeLine(io.stdout, JSON.stringify(listed.map(userJson), null, 2));
     } else if (users.length === 0) {
       writeLine(io.stderr, "No users yet; 'holdfast user add NAME' creates one.");
     } else {
       io.stdout.write(
         formatTable(
-          ['NAME', 'CREATED', 'DELETED'],
-          users.map((user) => [user.name, user.createdAt, formatTime(user.deletedAt)]),
+          ['NAME', 'CREATED', 'DELETED', 'USED', 'QUOTA'],
+          listed.map(({ user, usage }) => [user.name, user.createdAt, formatTime(user.deletedAt), formatBytes(usage.usedBytes), quotaCell(user, usage)]),
         ),
       );
     }
@@ -117,6 +126,35 @@ async function passwd(args: string[], io: CliIo): Promise<number> {
         return failure(io, `${result.message} Nothing was changed.`);
     }
   });
+}
+
+async function quota(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(io, USAGE, ['NAME', 'SIZE'], () =>
+    parseArgs({ args, options: { ...STORE_OPTIONS, ...HELP_OPTION }, strict: true, allowPositionals: true }),
+  );
+  if (parsed.kind === 'exit') return parsed.code;
+  const [name = '', sizeText = ''] = parsed.positionals;
+  const quotaBytes = sizeText.toLowerCase() === 'none' ? null : parseSize(sizeText);
+  if (quotaBytes === undefined || (quotaBytes !== null && !Number.isSafeInteger(quotaBytes))) {
+    return usageError(io, `SIZE must be a number of bytes or a number with a unit (500MiB, 10GiB, 2TiB), or none; got "${sizeText}"`, USAGE);
+  }
+  return withAccounts(io, parsed.values, async ({ accounts, store }) => {
+    const user = await store.accounts.getUserByName(name);
+    if (user === null || !(await store.accounts.setQuota(user.id, quotaBytes))) return reportMissingUser(io, accounts, name);
+    writeLine(io.stderr, describeNewQuota(name, quotaBytes, await store.forUser(user.id).usage()));
+    return EXIT.ok;
+  });
+}
+
+function describeNewQuota(name: string, own: number | null, usage: UserUsage): string {
+  const applies = usage.quotaBytes === null ? 'no limit' : `${formatBytes(usage.quotaBytes)} (${usage.quotaBytes} bytes)`;
+  const set = own === null ? `"${name}" has no quota of their own now: the server's default applies, ${applies}.` : `Set the quota of "${name}" to ${applies}.`;
+  const used = `They use ${formatBytes(usage.usedBytes)}.`;
+  if (usage.quotaBytes === null || usage.usedBytes <= usage.quotaBytes) return `${set} ${used}`;
+  return (
+    `${set} ${used} That is over the quota: nothing is deleted, but writes that add content are refused ` +
+    'until they delete enough (the trash and history do not count).'
+  );
 }
 
 async function remove(args: string[], io: CliIo): Promise<number> {
@@ -214,6 +252,28 @@ function showGeneratedPassword(io: CliIo, name: string, password: string): void 
   writeLine(io.stdout, password);
 }
 
-function userJson(user: User): { name: string; createdAt: string; deletedAt: string | null } {
-  return { name: user.name, createdAt: user.createdAt, deletedAt: user.deletedAt };
+/** "10.0 GiB", "10.0 GiB (default)" when it is the server's, "none" without a limit. */
+function quotaCell(user: User, usage: UserUsage): string {
+  if (usage.quotaBytes === null) return 'none';
+  return user.quotaBytes === null ? `${formatBytes(usage.quotaBytes)} (default)` : formatBytes(usage.quotaBytes);
+}
+
+// Fields picked one by one, so a field added to User later is not published without a decision.
+function userJson({ user, usage }: { user: User; usage: UserUsage }): {
+  name: string;
+  createdAt: string;
+  deletedAt: string | null;
+  usedBytes: number;
+  quotaBytes: number | null;
+  ownQuotaBytes: number | null;
+} {
+  return {
+    name: user.name,
+    createdAt: user.createdAt,
+    deletedAt: user.deletedAt,
+    usedBytes: usage.usedBytes,
+    // The quota that applies (null: no limit), and the user's own (null: the default applies).
+    quotaBytes: usage.quotaBytes,
+    ownQuotaBytes: user.quotaBytes,
+  };
 }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/accounts.ts';
 import { createPhotoLibrary } from '../photos/photo-library.ts';
 import { installPhotoMetrics } from '../photos/photo-metrics.ts';
+import { answerFrameworkError } from '../protocols/dav/dav-errors.ts';
 import { davPlugin } from '../protocols/dav/dav-plugin.ts';
 import type { LockManager } from '../protocols/dav/locks/lock-manager.ts';
 import { photoApi } from '../protocols/rest/photo-routes.ts';
@@ -49,6 +50,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: answerFrameworkError,
     // installDrain answers requests that arrive while closing, in the API's error format.
     return503OnClosing: false,
     forceCloseConnections: 'idle',

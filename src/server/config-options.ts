@@ -15,6 +15,8 @@ export interface HoldfastConfig {
   logLevel: LogLevel;
   maxBodyBytes: number;
   inlineLimitBytes: number;
+  /** The quota of a user without one of their own; undefined: no limit. */
+  defaultQuotaBytes: number | undefined;
   shutdownTimeoutSeconds: number;
   trustProxy: boolean;
   maxUploadBytes: number;
@@ -142,6 +144,20 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     schema: z.number().int().min(0).max(16 * MiB),
   },
   {
+    key: 'defaultQuotaBytes',
+    type: 'size',
+    default: undefined,
+    env: 'HOLDFAST_DEFAULT_QUOTA_BYTES',
+    flag: 'default-quota-bytes',
+    placeholder: 'SIZE',
+    description:
+      'How much content a user may keep, in bytes (or with a unit: KiB, MiB, GiB, TiB), unless ' +
+      "'holdfast user quota' gives them their own. Unset: no limit. Only live content counts; the " +
+      'trash and history do not. A write that would pass it is answered 507 and nothing is stored.',
+    expected: 'a size in bytes or with a unit (e.g. 10737418240 or "10 GiB")',
+    schema: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  },
+  {
     key: 'shutdownTimeoutSeconds',
     type: 'whole number',
     default: '30',
@@ -208,7 +224,7 @@ export const CONFIG_FILE_OPTION = {
 
 export const DEFAULT_SIZES = { maxBodyBytes: 16 * MiB, inlineLimitBytes: 64 * KiB } as const;
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: KiB, mib: MiB, gib: GiB };
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: KiB, mib: MiB, gib: GiB, tib: 1024 * GiB };
 
 /** "65536", "64 KiB", "16MiB" → bytes; undefined if it is not a size. */
 export function parseSize(text: string): number | undefined {

@@ -50,6 +50,7 @@ const configSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS),
   maxBodyBytes: z.number(),
   inlineLimitBytes: z.number(),
+  defaultQuotaBytes: z.number().optional(),
   shutdownTimeoutSeconds: z.number(),
   trustProxy: z.boolean(),
   maxUploadBytes: z.number(),
@@ -108,7 +109,7 @@ export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
     // Only reachable if the table and the schema above disagree: a bug, said plainly.
     return { kind: 'invalid', errors: parsed.error.issues.map((i) => `internal: setting "${i.path.join('.')}": ${i.message}`) };
   }
-  return { kind: 'ok', config: { ...parsed.data, storeId: parsed.data.storeId } };
+  return { kind: 'ok', config: { ...parsed.data, storeId: parsed.data.storeId, defaultQuotaBytes: parsed.data.defaultQuotaBytes } };
 }
 
 function checkValue(option: ConfigOption, found: Found): string | undefined {

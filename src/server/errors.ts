@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   'too-large': 413,
   'unsupported-media-type': 415,
   'rate-limited': 429,
+  /** The write would take the user over their quota. */
+  'over-quota': 507,
   internal: 500,
   'content-damaged': 500,
   'shutting-down': 503,

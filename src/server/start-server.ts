@@ -52,6 +52,7 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
     dataDir: config.dataDir,
     expectedStoreId: config.storeId,
     inlineLimitBytes: config.inlineLimitBytes,
+    defaultQuotaBytes: config.defaultQuotaBytes,
     // Only the server creates a store or upgrades its schema (after a verified safety
     // copy); the CLI never does.
     initializeIfEmpty: true,

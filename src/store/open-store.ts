@@ -29,6 +29,9 @@ export interface OpenStoreOptions {
   expectedStoreId?: string | undefined;
   /** Content up to this size is kept inline in the metadata engine; larger goes to blobs. */
   inlineLimitBytes?: number;
+  /** The quota of a user who has none of their own, in bytes; absent or null: no limit.
+   * Not stored: each opener (server, CLI) passes the configured default. */
+  defaultQuotaBytes?: number | null | undefined;
   /** Create a new store in an empty or missing directory (the server does; the CLI does not). */
   initializeIfEmpty?: boolean;
   /** Migrate an older schema (after a verified safety copy). Only the server should: a
@@ -171,6 +174,7 @@ async function open(dir: string, storeId: string, options: OpenStoreOptions, ini
     databasePath: join(dir, DATABASE_FILE),
     blobs,
     inlineLimitBytes: options.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT_BYTES,
+    defaultQuotaBytes: options.defaultQuotaBytes ?? null,
     migrationCopyDir: join(dir, MIGRATION_COPIES_DIR),
     newStoreId: storeId,
     migrateIfOlder: options.migrateIfOlder ?? true,

@@ -13,6 +13,7 @@ import type {
   CollectionChangeResult,
   CollectionCopyResult,
   CollectionKind,
+  CollectionRestoreResult,
   CollectionMoveResult,
   CollectionTarget,
   ConflictMark,
@@ -36,6 +37,7 @@ import type {
   StoreIdentity,
   StoreStats,
   User,
+  UserUsage,
   WriteOptions,
   WriteResult,
 } from './types.ts';
@@ -77,7 +79,7 @@ export interface UserStore {
   deleteCollection(path: string): Promise<CollectionChangeResult>;
   /** Brings a deleted collection back by id, with what was deleted with it, under its old
    * name or a new one. */
-  restoreCollection(collectionId: number, newName?: string): Promise<CollectionChangeResult>;
+  restoreCollection(collectionId: number, newName?: string): Promise<CollectionRestoreResult>;
   /** Renames or moves a collection with its subtree, atomically. With `overwrite`, a live
    * collection at the destination goes to the trash first. */
   moveCollection(path: string, to: CollectionTarget, options: { overwrite: boolean }): Promise<CollectionMoveResult>;
@@ -125,6 +127,15 @@ export interface UserStore {
   /** This user's part of the change log. */
   changesSince(query: ChangesQuery): Promise<Change[]>;
 
+  /** The bytes of this user's live content and the quota that applies to them. Cheap: a
+   * figure kept in step with every write, not a recount.
+   *
+   * Quota: a put, copy, restore, undelete or collection restore that would take usage over
+   * the quota answers `over-quota` and stores nothing; the check is made in the write's own
+   * transaction, so concurrent writes cannot together pass the limit. A write that does not
+   * add to usage (a delete, a move, a smaller replacement) is never refused for quota. */
+  usage(): Promise<UserUsage>;
+
   // The sync API for devices (docs/sync.md).
 
   /** Writes a revision a device made, keeping its id, parent and creation time, in one
@@ -167,6 +178,9 @@ export interface AccountRepository {
   /** Marks the user deleted: they cannot sign in, their data stays. */
   deleteUser(userId: number): Promise<boolean>;
   restoreUser(userId: number): Promise<boolean>;
+  /** Sets the user's own quota in bytes; null: the server's default applies. False if no
+   * such user. Lowering it below their usage refuses only writes that add to it. */
+  setQuota(userId: number, quotaBytes: number | null): Promise<boolean>;
 
   addCredential(input: {
     id: string;

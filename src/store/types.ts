@@ -20,6 +20,23 @@ export interface User {
   createdAt: string;
   /** A deleted user cannot sign in; their data stays until it is purged on purpose. */
   deletedAt: string | null;
+  /** The user's own quota in bytes; null: the server's default applies (see `usage()`). */
+  quotaBytes: number | null;
+}
+
+/** What a user's live content takes, and the quota that applies to them (their own, or the
+ * server's default; null: no limit). History and the trash are not charged. */
+export interface UserUsage {
+  usedBytes: number;
+  quotaBytes: number | null;
+}
+
+/** A write that would take the user's usage over their quota. Nothing was stored. */
+export interface OverQuota {
+  kind: 'over-quota';
+  quotaBytes: number;
+  /** The usage when the write was refused. */
+  usedBytes: number;
 }
 
 /** Display properties a client may set (DAV displayname, description, colour, order). */
@@ -131,7 +148,8 @@ export type WriteResult =
   | { kind: 'revision-id-taken' }
   | { kind: 'no-collection' }
   | { kind: 'too-large'; limit: number }
-  | { kind: 'key-conflict'; existingName: string };
+  | { kind: 'key-conflict'; existingName: string }
+  | OverQuota;
 
 export type DeleteResult =
   | { kind: 'deleted'; tombstone: Revision }
@@ -146,7 +164,8 @@ export type RestoreResult =
   | { kind: 'not-deleted'; current: Revision }
   | { kind: 'is-tombstone' }
   | { kind: 'no-collection' }
-  | { kind: 'key-conflict'; existingName: string };
+  | { kind: 'key-conflict'; existingName: string }
+  | OverQuota;
 
 export type CreateCollectionResult =
   | { kind: 'created'; collection: Collection }
@@ -158,6 +177,9 @@ export type CollectionChangeResult =
   | { kind: 'not-found' }
   | { kind: 'no-parent' }
   | { kind: 'name-taken'; collection: Collection };
+
+/** Restoring a collection brings its live items back into the user's usage. */
+export type CollectionRestoreResult = CollectionChangeResult | OverQuota;
 
 /** Where a collection moves or is copied to: a parent path (null for the top) and a name. */
 export interface CollectionTarget {
@@ -178,7 +200,8 @@ export type CollectionCopyResult =
   | { kind: 'not-found' }
   | { kind: 'no-parent' }
   | { kind: 'name-taken'; collection: Collection }
-  | { kind: 'into-itself' };
+  | { kind: 'into-itself' }
+  | OverQuota;
 
 export interface ItemAddress {
   collection: string;
@@ -200,7 +223,9 @@ export type ItemTransferResult =
   | { kind: 'same-item' }
   | { kind: 'destination-exists'; current: Revision }
   | { kind: 'precondition-failed'; current: Revision | null }
-  | { kind: 'key-conflict'; existingName: string };
+  | { kind: 'key-conflict'; existingName: string }
+  /** Only a copy: a move within one user's space never adds to their usage. */
+  | OverQuota;
 
 export type ItemPropsResult = { kind: 'changed'; item: Item } | { kind: 'not-found' };
 
@@ -242,7 +267,9 @@ export interface IntegrityProblem {
     | 'missing-blob'
     | 'blob-hash-mismatch'
     | 'inline-hash-mismatch'
-    | 'dangling-head';
+    | 'dangling-head'
+    /** A user's kept usage figure differs from a recount of their live content. */
+    | 'usage-mismatch';
   detail: string;
 }
 
@@ -313,14 +340,16 @@ export type ImportResult =
   | { kind: 'content-hash-mismatch'; actual: string }
   | { kind: 'collection-kind-mismatch'; collection: Collection }
   | { kind: 'too-large'; limit: number }
-  | { kind: 'key-conflict'; existingName: string };
+  | { kind: 'key-conflict'; existingName: string }
+  | OverQuota;
 
 export type ResolveConflictResult =
   /** `restored`: the new head carrying the losing side (null when the winner was kept). */
   | { kind: 'resolved'; restored: Revision | null }
   /** No open conflict of this user's with that revision (or its collection is in the trash). */
   | { kind: 'not-found' }
-  | { kind: 'key-conflict'; existingName: string };
+  | { kind: 'key-conflict'; existingName: string }
+  | OverQuota;
 
 /** A revision that lost a conflict: kept in its item's history for the user to restore. */
 export interface ConflictMark {

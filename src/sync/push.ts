@@ -6,6 +6,7 @@ import { DavError } from '../protocols/dav/dav-errors.ts';
 import type { UserStore } from '../store/store.ts';
 import type { CollectionKind, ImportedContent, ImportFollowUp, ImportResult, Revision } from '../store/types.ts';
 import { mergeContent } from './merge/merge-content.ts';
+import { overQuotaMessage } from '../store/over-quota-message.ts';
 import type { StagedBlobs } from './staged-blobs.ts';
 
 export interface PushedRevision {
@@ -34,6 +35,7 @@ export const REFUSAL_REASONS = [
   'uid-conflict',
   'too-large',
   'earlier-refused',
+  'over-quota',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -151,6 +153,8 @@ function fromImport(result: Exclude<ImportResult, { kind: 'head-moved' }>, pushe
       return refused('collection-kind-mismatch', `The collection "${result.collection.path}" holds ${result.collection.kind}, not ${pushed.collection.kind}.`);
     case 'too-large':
       return refused('too-large', `The content is larger than the limit of ${result.limit} bytes; nothing was stored.`);
+    case 'over-quota':
+      return refused('over-quota', overQuotaMessage(result));
     case 'key-conflict':
       return refused('uid-conflict', `"${result.existingName}" in "${pushed.collection.path}" already holds the same UID; push an edit of that item instead.`);
   }

@@ -16,6 +16,7 @@ export const TUS_ERROR_STATUS = {
   'wrong-upload-media-type': 415,
   'upload-busy': 423,
   'checksum-mismatch': 460,
+  'over-quota': 507,
 } as const;
 
 export type TusErrorCode = keyof typeof TUS_ERROR_STATUS;

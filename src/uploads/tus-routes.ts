@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { signedIn } from '../server/authenticate.ts';
 import { isClientAbort } from '../server/request-log.ts';
+import { overQuotaMessage } from '../store/over-quota-message.ts';
 import type { UserStore } from '../store/store.ts';
 import { finishUpload } from './finish-upload.ts';
 import { TusError, tusErrorHandler } from './tus-errors.ts';
@@ -170,12 +171,16 @@ export async function tusUploads(app: FastifyInstance, options: TusUploadOptions
             // The file was stored once (then the server crashed before recording it), and
             // the last byte sent again differs from the first time.
             throw new TusError('destination-conflict', `This upload was already stored as ${where}, with a different last byte than the one sent now; nothing was changed.`);
+          case 'over-quota':
+            // Kept: every byte arrived, and once the user has made room, resuming (which asks
+            // for the last byte again) stores it without sending the file again.
+            throw new TusError('over-quota', `${overQuotaMessage(result.write)} The upload is kept until it expires: after making room, resume it to store ${where}.`);
           case 'precondition-failed':
           case 'key-conflict':
             // An upload sets no precondition, revision id or unique key.
             throw new Error(`the store answered ${result.write.kind} to an upload's write, which sets nothing that could cause it`);
           default: {
-            // A new refusal from the store (a quota, say) must get its own answer here.
+            // A new refusal from the store must get its own answer here.
             const unhandled: never = result.write;
             throw new Error(`the store refused an upload with ${JSON.stringify(unhandled)}`);
           }

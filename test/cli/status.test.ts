@@ -58,9 +58,9 @@ describe('holdfast status', () => {
         blobs: json.blobs,
         blobBytes: json.blobBytes,
       },
-      // bob is deleted (his three default collections are kept, and counted); alice has her
-      // three and photos; grace.vcf is in the trash; her tombstone is the fourth revision.
-      { users: 1, collections: 7, items: 2, deletedItems: 1, revisions: 4, blobs: 1, blobBytes: PHOTO_BYTES },
+      // bob is deleted (his four default collections are kept, and counted); alice has her
+      // four and photos; grace.vcf is in the trash; her tombstone is the fourth revision.
+      { users: 1, collections: 9, items: 2, deletedItems: 1, revisions: 4, blobs: 1, blobBytes: PHOTO_BYTES },
     );
     assert.equal(json.inlineBytes, stats.inlineBytes);
     assert.ok(typeof json.diskFreeBytes === 'number' && json.diskFreeBytes > 0);

@@ -67,7 +67,7 @@ describe('holdfast COMMAND --help', () => {
 
 describe('holdfast command lines that are wrong', () => {
   const wrong: [string[], RegExp][] = [
-    [['user'], /'holdfast user' needs one of: add, list, passwd, delete, restore/],
+    [['user'], /'holdfast user' needs one of: add, list, passwd, quota, delete, restore/],
     [['user', 'frobnicate'], /unknown user command "frobnicate"/],
     [['user', 'add'], /missing NAME/],
     [['user', 'add', 'alice', 'bob'], /unexpected argument "bob"/],

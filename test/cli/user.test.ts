@@ -87,10 +87,10 @@ describe('holdfast user list', () => {
     const table = await holdfast(['user', 'list', '--data', data.dir]);
     assert.equal(table.code, 0, table.stderr);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    assert.match(header ?? '', /^NAME\s+CREATED\s+DELETED$/);
+    assert.match(header ?? '', /^NAME\s+CREATED\s+DELETED\s+USED\s+QUOTA$/);
     assert.equal(rows.length, 2);
-    assert.match(rows[0] ?? '', /^alice\s+\d{4}-\d\d-\d\dT\S+\s+-$/);
-    assert.match(rows[1] ?? '', /^bob\s+\d{4}-\d\d-\d\dT\S+\s+\d{4}-\d\d-\d\dT\S+$/);
+    assert.match(rows[0] ?? '', /^alice\s+\d{4}-\d\d-\d\dT\S+\s+-\s+0 bytes\s+none$/);
+    assert.match(rows[1] ?? '', /^bob\s+\d{4}-\d\d-\d\dT\S+\s+\d{4}-\d\d-\d\dT\S+\s+0 bytes\s+none$/);
 
     const json = await holdfast(['user', 'list', '--json', '--data', data.dir]);
     assert.equal(json.code, 0, json.stderr);
@@ -167,7 +167,7 @@ describe('holdfast user delete and restore', () => {
       assert.ok(alice);
       assert.deepEqual(
         (await store.forUser(alice.id).listCollections()).map((collection) => collection.name),
-        ['calendar', 'contacts', 'journal', 'tasks'],
+        ['calendar', 'contacts', 'files', 'journal', 'tasks'],
       );
     });
   });

@@ -36,12 +36,13 @@ describe('DAV discovery', () => {
       }),
     );
     // The defaults in their own order: macOS reads only the first address book.
-    assert.deepEqual(entries.map((e) => e.href), ['/dav/alice/', '/dav/alice/contacts/', '/dav/alice/calendar/', '/dav/alice/tasks/']);
+    assert.deepEqual(entries.map((e) => e.href), ['/dav/alice/', '/dav/alice/contacts/', '/dav/alice/calendar/', '/dav/alice/tasks/', '/dav/alice/files/']);
     const types = (href: string): string[] =>
       entries.find((e) => e.href === href)?.props.get(`{${NS.dav}}resourcetype`)?.element.children.map((c) => c.name) ?? [];
     assert.deepEqual(types('/dav/alice/contacts/'), ['collection', 'addressbook']);
     assert.deepEqual(types('/dav/alice/calendar/'), ['collection', 'calendar']);
     assert.deepEqual(types('/dav/alice/tasks/'), ['collection', 'calendar']);
+    assert.deepEqual(types('/dav/alice/files/'), ['collection'], 'a plain WebDAV folder, for backup apps');
     const components = (href: string): string[] =>
       childElements(entries.find((e) => e.href === href)?.props.get(`{${NS.caldav}}supported-calendar-component-set`)?.element ?? { ns: '', name: '', attributes: {}, children: [], text: '' }, NS.caldav, 'comp').map(
         (c) => c.attributes.name ?? '',

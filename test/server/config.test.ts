@@ -40,6 +40,7 @@ describe('configuration', () => {
       logLevel: 'info',
       maxBodyBytes: 16 * 1024 * 1024,
       inlineLimitBytes: 64 * 1024,
+      defaultQuotaBytes: undefined,
       shutdownTimeoutSeconds: 30,
       trustProxy: false,
       maxUploadBytes: 16 * 1024 ** 3,
@@ -78,6 +79,17 @@ describe('configuration', () => {
     assert.equal(config.maxBodyBytes, 2 * 1024 * 1024);
     assert.equal(config.inlineLimitBytes, 4096);
     assert.equal(ok(await loadConfig({ flags: { 'max-body-bytes': '1GiB' }, env: {} })).maxBodyBytes, 1024 ** 3);
+  });
+
+  test('the default quota is unset (no limit) unless given, as bytes or a human size, in any source', async () => {
+    assert.equal(ok(await loadConfig({ flags: {}, env: {} })).defaultQuotaBytes, undefined);
+    const file = await configFile('quota.json', '{"defaultQuotaBytes": "10 GiB"}');
+    assert.equal(ok(await loadConfig({ flags: { config: file }, env: {} })).defaultQuotaBytes, 10 * 1024 ** 3);
+    assert.equal(ok(await loadConfig({ flags: {}, env: { HOLDFAST_DEFAULT_QUOTA_BYTES: '2TiB' } })).defaultQuotaBytes, 2 * 1024 ** 4);
+    assert.equal(ok(await loadConfig({ flags: { 'default-quota-bytes': '1048576' }, env: {} })).defaultQuotaBytes, 1024 ** 2);
+    assert.deepEqual(errors(await loadConfig({ flags: { 'default-quota-bytes': 'lots' }, env: {} })), [
+      '--default-quota-bytes: expected a size in bytes or with a unit (e.g. 10737418240 or "10 GiB"), got "lots"',
+    ]);
   });
 
   test('store id, trust proxy and log level come from their variables and flags', async () => {

@@ -42,6 +42,7 @@ export function testConfig(dataDir: string, overrides: Partial<HoldfastConfig> =
     logLevel: 'info',
     maxBodyBytes: 16 * 1024 * 1024,
     inlineLimitBytes: 64 * 1024,
+    defaultQuotaBytes: undefined,
     shutdownTimeoutSeconds: 5,
     trustProxy: false,
     maxUploadBytes: 1024 ** 3,

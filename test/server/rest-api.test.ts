@@ -33,8 +33,8 @@ describe('REST API', () => {
     assert.match(String((await json(clash)).message), /holds contacts, not calendar/);
 
     const list = await json(await get('/collections'));
-    // A new user starts with an address book, a calendar and a task list.
-    assert.deepEqual((list.collections as { name: string }[]).map((c) => c.name), ['calendar', 'contacts', 'people', 'tasks']);
+    // A new user starts with an address book, a calendar, a task list and a file folder.
+    assert.deepEqual((list.collections as { name: string }[]).map((c) => c.name), ['calendar', 'contacts', 'files', 'people', 'tasks']);
   });
 
   test('PUT a collection validates the kind and refuses unknown fields, and changes nothing', async () => {
@@ -153,7 +153,7 @@ describe('REST API', () => {
     assert.equal(remove.status, 404);
     assert.equal((await get('/collections/contacts/items/secret.vcf', {}, bob)).status, 404, "bob's own contacts do not hold it");
     const bobs = (await json(await get('/collections', {}, bob))).collections as { name: string }[];
-    assert.deepEqual(bobs.map((c) => c.name), ['calendar', 'contacts', 'tasks'], 'only his own');
+    assert.deepEqual(bobs.map((c) => c.name), ['calendar', 'contacts', 'files', 'tasks'], 'only his own');
     assert.deepEqual((await json(await get('/trash', {}, bob))).items, []);
 
     assert.equal(await sequence(), before);

@@ -56,6 +56,24 @@ export function runBlobEngineContract(name: string, makeEngine: MakeBlobEngine):
     );
 
     void it(
+      'a source that reuses one buffer for every chunk (as some streams do) is stored as it was sent',
+      withEngine(async (engine) => {
+        const bytes = deterministicBytes(3 * 1024 * 1024 + 77, 17);
+        async function* reusing(): AsyncGenerator<Uint8Array> {
+          const buffer = new Uint8Array(40_000);
+          for (let offset = 0; offset < bytes.length; offset += buffer.length) {
+            const piece = bytes.subarray(offset, offset + buffer.length);
+            buffer.set(piece);
+            yield buffer.subarray(0, piece.length);
+          }
+        }
+        const result = await engine.put(reusing());
+        assert.deepEqual(result, { kind: 'stored', hash: sha256(bytes), size: bytes.length, existed: false });
+        assert.ok((await readAll(engine, result.hash)).equals(bytes), 'the stored bytes differ from the bytes sent');
+      }),
+    );
+
+    void it(
       'a second put of the same content answers existed: true and keeps one copy',
       withEngine(async (engine) => {
         const bytes = deterministicBytes(100_000, 2);
@@ -123,6 +141,23 @@ export function runBlobEngineContract(name: string, makeEngine: MakeBlobEngine):
         assert.deepEqual(await listAll(engine), []);
         assert.equal(await engine.has(sha256(bytes)), false);
         assert.equal(await engine.has(sha256(bytes.subarray(0, 200_000))), false);
+        assert.equal(await engine.cleanTemporary(), 0, 'a failed put left a temporary behind');
+      }),
+    );
+
+    void it(
+      'a put of the same content that fails midway leaves the copy stored earlier whole and readable',
+      withEngine(async (engine) => {
+        const bytes = deterministicBytes(300_000, 16);
+        assert.equal((await engine.put(chunked(bytes, [50_000]))).kind, 'stored');
+        async function* disconnecting(): AsyncGenerator<Uint8Array> {
+          yield bytes.subarray(0, 150_000);
+          await Promise.resolve();
+          throw new Error('client disconnected');
+        }
+        await assert.rejects(engine.put(disconnecting()), /client disconnected/);
+        assert.deepEqual(await listAll(engine), [sha256(bytes)]);
+        assert.ok((await readAll(engine, sha256(bytes))).equals(bytes), 'the stored copy changed');
         assert.equal(await engine.cleanTemporary(), 0, 'a failed put left a temporary behind');
       }),
     );

@@ -350,6 +350,106 @@ describe('SQLite schema migrations', () => {
     await upgraded.store.close();
   });
 
+  it('upgrades a store made by the second schema: usage is counted from live content, and every user gets a files folder unless they have one', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    await (await mustOpen({ dataDir, migrations: MIGRATIONS.slice(0, 2) })).close();
+    // Rows as version 2 wrote them (today's engine needs the version-3 columns). ann has a
+    // live item with an older revision, an item in the trash and a collection in the trash;
+    // bob keeps notes in a top-level collection named "files"; carol's "files" is in the trash.
+    const v2 = new Database(join(dataDir, DATABASE_FILE));
+    const at = '2026-01-01T00:00:00.000Z';
+    const rows: Array<[string, ...unknown[]]> = [
+      ['INSERT INTO users (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)', 1, 'ann', 'h', at],
+      ['INSERT INTO users (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)', 2, 'bob', 'h', at],
+      ['INSERT INTO users (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)', 3, 'carol', 'h', at],
+    ];
+    const collection = (id: number, userId: number, name: string, kind: string, deletedAt: string | null) =>
+      rows.push([
+        `INSERT INTO collections (id, user_id, name, path, kind, props, created_at, updated_at, deleted_at, seq, parent_id, deleted_with)
+         VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, NULL, ?)`,
+        id, userId, name, name, kind, at, at, deletedAt, id, deletedAt === null ? null : id,
+      ]);
+    collection(1, 1, 'contacts', 'contacts', null);
+    collection(2, 1, 'old', 'files', at);
+    collection(3, 2, 'files', 'notes', null);
+    collection(4, 3, 'files', 'files', at);
+    let seq = 4;
+    const revision = (id: string, itemId: number, body: Buffer | null, parent: string | null) => {
+      seq += 1;
+      rows.push([
+        `INSERT INTO revisions (id, item_id, parent_id, seq, deleted, content_hash, size, content_type, storage, inline_content, author, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 't', ?)`,
+        id, itemId, parent, seq, body === null ? 1 : 0, body === null ? null : sha256(body), body?.length ?? 0,
+        body === null ? null : 'text/plain', body === null ? 'none' : 'inline', body, at,
+      ]);
+    };
+    const item = (id: number, collectionId: number, name: string, head: string, deleted: boolean) =>
+      rows.push(['INSERT INTO items (id, collection_id, name, head_revision_id, deleted) VALUES (?, ?, ?, ?, ?)', id, collectionId, name, head, deleted ? 1 : 0]);
+    item(1, 1, 'live.vcf', 'rev-live-2', false);
+    revision('rev-live-1', 1, Buffer.alloc(500), null);
+    revision('rev-live-2', 1, Buffer.alloc(30), 'rev-live-1');
+    item(2, 1, 'binned.vcf', 'rev-binned-2', true);
+    revision('rev-binned-1', 2, Buffer.alloc(200), null);
+    revision('rev-binned-2', 2, null, 'rev-binned-1');
+    item(3, 2, 'in-trashed-collection', 'rev-trashed-1', false);
+    revision('rev-trashed-1', 3, Buffer.alloc(300), null);
+    item(4, 3, 'note', 'rev-note-1', false);
+    revision('rev-note-1', 4, Buffer.alloc(12), null);
+    v2.pragma('foreign_keys = OFF');
+    for (const [sql, ...values] of rows) v2.prepare(sql).run(...values);
+    for (let n = 1; n <= seq; n += 1) v2.prepare("INSERT INTO changes (seq, user_id, collection_id, at) VALUES (?, 1, 1, ?)").run(n, at);
+    v2.close();
+
+    const upgraded = await openStore({ dataDir, defaultQuotaBytes: 10_000 });
+    assert.ok(upgraded.kind === 'opened');
+    assert.equal(upgraded.migratedFrom, 2);
+    assert.ok(upgraded.migrationCopy, 'a safety copy was made first');
+    const { store } = upgraded;
+    const ann = store.forUser(1);
+    assert.deepEqual(await ann.usage(), { usedBytes: 30, quotaBytes: 10_000 }, 'only the live head counts: not history, not the trash');
+    assert.deepEqual(await store.forUser(2).usage(), { usedBytes: 12, quotaBytes: 10_000 });
+    assert.deepEqual((await store.accounts.getUser(1))?.quotaBytes, null, 'nobody has a quota of their own yet');
+
+    assert.deepEqual(
+      (await ann.listCollections()).map((c) => [c.path, c.kind, c.props.displayName ?? null]),
+      [['contacts', 'contacts', null], ['files', 'files', 'Files']],
+    );
+    const bobs = await store.forUser(2).listCollections();
+    assert.deepEqual(bobs.map((c) => [c.path, c.kind]), [['files', 'notes']], "bob's own \"files\" is kept as it was");
+    assert.deepEqual((await store.forUser(3).listCollections()).map((c) => [c.path, c.kind]), [['files', 'files']]);
+    const annChanges = await ann.changesSince({ after: seq });
+    assert.deepEqual(
+      annChanges.map((c) => c.kind === 'collection' && [c.collection.path, c.collection.seq === c.seq]),
+      [['files', true]],
+      'the new folder is in the change log, so phones and backups see it',
+    );
+
+    // The kept figure goes on from the counted one.
+    assert.equal((await ann.putItem('files', 'photo.jpg', Buffer.alloc(70), { contentType: 'image/jpeg', author: 't' })).kind, 'written');
+    assert.equal((await ann.undelete('contacts', 'binned.vcf', { author: 't' })).kind, 'restored');
+    assert.equal((await ann.usage()).usedBytes, 300);
+    assert.ok((await store.checkIntegrity()).ok);
+    await store.close();
+  });
+
+  it('applies the default quota it is opened with to users without one of their own', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const store = await mustOpen({ dataDir, defaultQuotaBytes: 100 });
+    const made = await store.accounts.createUser('dee', 'h');
+    assert.ok(made.kind === 'created');
+    const user = store.forUser(made.user.id);
+    assert.deepEqual(await user.usage(), { usedBytes: 0, quotaBytes: 100 });
+    assert.equal((await user.putItem('files', 'a', Buffer.alloc(101), { contentType: 'x/y', author: 't' })).kind, 'over-quota');
+    await store.accounts.setQuota(made.user.id, 1000);
+    assert.equal((await user.putItem('files', 'a', Buffer.alloc(101), { contentType: 'x/y', author: 't' })).kind, 'written', 'their own quota wins');
+    await store.close();
+
+    const unlimited = await mustOpen({ dataDir });
+    await unlimited.accounts.setQuota(made.user.id, null);
+    assert.deepEqual(await unlimited.forUser(made.user.id).usage(), { usedBytes: 101, quotaBytes: null }, 'opened without a default: no limit');
+    await unlimited.close();
+  });
+
   it('leaves the upgrade to the server: an open that may not migrate refuses an older schema', async () => {
     const dataDir = join(await tempDir(), 'data');
     await (await mustOpen({ dataDir })).close();

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Store, UserStore } from '../../src/store/store.ts';
 import type { Content, Revision } from '../../src/store/types.ts';
+import { quotaContract } from './quota-contract.ts';
 
 export interface StoreFixture {
   store: Store;
@@ -56,6 +57,8 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       return user;
     }
 
+    quotaContract({ store: () => store, inlineLimitBytes: () => fixture.inlineLimitBytes });
+
     const put = (user: UserStore, name: string, body: Buffer, extra: Partial<Parameters<UserStore['putItem']>[3]> = {}) =>
       user.putItem('book', name, body, { contentType: 'text/vcard', author: 'test', ...extra });
 
@@ -65,8 +68,8 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal(before.generation, 1);
       const user = await newUser();
       const afterCollection = await store.identity();
-      // The user's three default collections and "book" are four changes.
-      assert.equal(afterCollection.sequence, before.sequence + 4, 'creating a collection is a change');
+      // The user's four default collections and "book" are five changes.
+      assert.equal(afterCollection.sequence, before.sequence + 5, 'creating a collection is a change');
       await put(user, 'a.vcf', vcard('a', 'A'));
       assert.equal((await store.identity()).sequence, afterCollection.sequence + 1);
     });
@@ -274,7 +277,7 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       await user.putItem('cal', 'e1.ics', Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n'), { contentType: 'text/calendar', author: 't' });
       assert.equal((await user.deleteCollection('cal')).kind, 'changed');
       assert.equal(await user.getCollection('cal'), null);
-      assert.deepEqual((await user.listCollections()).map((c) => c.name), ['book', 'calendar', 'contacts', 'tasks']);
+      assert.deepEqual((await user.listCollections()).map((c) => c.name), ['book', 'calendar', 'contacts', 'files', 'tasks']);
       const all = await user.listCollections({ includeDeleted: true });
       const trashed = all.find((c) => c.name === 'cal');
       assert.ok(trashed?.deletedAt);
@@ -384,7 +387,7 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal((await user.createCollection({ name: 'x', kind: 'files', parent: 'nope' })).kind, 'no-parent');
       assert.equal((await user.putItem('photos/2024', 'a.jpg', Buffer.from('jpeg'), { contentType: 'image/jpeg', author: 't' })).kind, 'written');
       assert.deepEqual((await user.listCollections({ parent: 'photos' })).map((c) => c.path), ['photos/2024']);
-      assert.deepEqual((await user.listCollections({ parent: null })).map((c) => c.path), ['book', 'calendar', 'contacts', 'photos', 'tasks']);
+      assert.deepEqual((await user.listCollections({ parent: null })).map((c) => c.path), ['book', 'calendar', 'contacts', 'files', 'photos', 'tasks']);
       assert.deepEqual(await user.listCollections({ parent: 'missing' }), []);
       assert.deepEqual((await user.listItems('photos/2024'))?.map((i) => i.name), ['a.jpg']);
     });
@@ -547,7 +550,7 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal((await user.setItemProps('book', 'missing', { a: 'b' })).kind, 'not-found');
     });
 
-    it('starts a new user with an address book, a calendar and a task list', async () => {
+    it('starts a new user with an address book, a calendar, a task list and a file folder', async () => {
       const made = await store.accounts.createUser('contract-defaults', 'h');
       assert.ok(made.kind === 'created');
       const collections = await store.forUser(made.user.id).listCollections();
@@ -556,11 +559,12 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
         [
           ['calendar', 'calendar', 'Calendar'],
           ['contacts', 'contacts', 'Contacts'],
+          ['files', 'files', 'Files'],
           ['tasks', 'tasks', 'Tasks'],
         ],
       );
       const changes = await store.forUser(made.user.id).changesSince({ after: 0 });
-      assert.equal(changes.filter((c) => c.kind === 'collection').length, 3, 'their creation is in the change log');
+      assert.equal(changes.filter((c) => c.kind === 'collection').length, 4, 'their creation is in the change log');
     });
 
     it('keeps users: names are unique, deleted users are hidden until restored', async () => {

@@ -265,6 +265,25 @@ describe('sync API', () => {
     assert.deepEqual((await bob.pullAll()).changes.filter((c) => c.type === 'revision'), []);
   });
 
+  test('a push that would take the user past their quota is refused over-quota and stores nothing', async () => {
+    const bobId = (await server.store.accounts.getUserByName('bob'))?.id ?? 0;
+    const used = (await server.store.forUser(bobId).usage()).usedBytes;
+    assert.ok(await server.store.accounts.setQuota(bobId, used + 100));
+    try {
+      const before = (await server.store.identity()).sequence;
+      const big = newRevision({ item: 'big.txt', collection: { path: 'files', kind: 'files' }, content: b64('x'.repeat(200)), contentType: 'text/plain' });
+      const [result] = await bob.push([big]);
+      assert.equal(result?.result, 'refused');
+      assert.equal(result?.reason, 'over-quota');
+      assert.match(result?.message ?? '', /quota/);
+      assert.equal((await server.store.identity()).sequence, before);
+      const small = newRevision({ item: 'small.txt', collection: { path: 'files', kind: 'files' }, content: b64('x'.repeat(50)), contentType: 'text/plain' });
+      assert.equal((await bob.push([small]))[0]?.result, 'applied');
+    } finally {
+      await server.store.accounts.setQuota(bobId, null);
+    }
+  });
+
   test('a push with a malformed body is a 400 that names the field, and applies nothing', async () => {
     const before = (await server.store.identity()).sequence;
     const response = await fetch(`${server.url}/api/v1/sync/push`, {

@@ -16,7 +16,6 @@ describe('POST /api/v1/blobs/missing', () => {
 
   before(async () => {
     h = await startHarness();
-    assert.equal((await sendJson(`${h.url}/api/v1/collections/files`, 'PUT', h.bearer.alice, { kind: 'files' })).status, 201);
     for (const [name, body] of [['photo.jpg', photo], ['note.txt', note]] as const) {
       const put = await fetch(`${h.url}/api/v1/collections/files/items/${name}`, { method: 'PUT', headers: { authorization: h.bearer.alice }, body });
       assert.equal(put.status, 201);

@@ -50,7 +50,6 @@ before(async () => {
   const added = await accounts.addUser('anna', 'a long enough passphrase');
   const password = await accounts.createAppPassword('anna', 'phone');
   if (added.kind !== 'created' || password.kind !== 'created') throw new Error('cannot set up anna');
-  await store.forUser(added.user.id).createCollection({ name: 'files', kind: 'files' });
   await store.close();
   authorization = basic('anna', password.secret);
 });

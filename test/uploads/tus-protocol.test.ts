@@ -298,6 +298,25 @@ describe('tus 1.0.0 at /api/v1/uploads', () => {
     assert.equal((await davGet(server, 'bob', 'files/late.bin')).body.toString(), 'abcd');
   });
 
+  test('a file that would pass the quota is refused with 507 and stores nothing; after the quota is raised, resuming stores it', async () => {
+    const bob = server.store.forUser(server.userIds.bob);
+    const used = (await bob.usage()).usedBytes;
+    assert.equal(await server.store.accounts.setQuota(server.userIds.bob, used + 10), true);
+    try {
+      const { url } = await createUpload(server, 'bob', 64, { path: 'files/over-quota.bin' });
+      const refused = await patch(url, server.auth.bob, 0, Buffer.alloc(64, 7));
+      assert.equal(refused.status, 507);
+      assert.match(((await refused.json()) as { message: string }).message, /over your quota.*resume it/);
+      assert.equal(await bob.getItem('files', 'over-quota.bin'), null);
+      assert.equal((await head(url, server.auth.bob)).headers.get('upload-offset'), '63');
+      assert.equal(await server.store.accounts.setQuota(server.userIds.bob, null), true);
+      assert.equal((await patch(url, server.auth.bob, 63, Buffer.alloc(1, 7))).status, 204);
+      assert.deepEqual((await davGet(server, 'bob', 'files/over-quota.bin')).body, Buffer.alloc(64, 7));
+    } finally {
+      await server.store.accounts.setQuota(server.userIds.bob, null);
+    }
+  });
+
   test('a second PATCH while one is still sending is answered 423 and does not disturb it', async () => {
     const { url } = await createUpload(server, 'alice', 10, { path: 'files/locked.bin' });
     const target = new URL(url);

@@ -57,8 +57,8 @@ export async function startUploadServer(config: Partial<HoldfastConfig> = {}): P
         if (password.kind !== 'created') throw new Error('cannot create an app password');
         auth[name] = basic(name, password.secret);
         userIds[name] = added.user.id;
-        const files = await store.forUser(added.user.id).createCollection({ name: 'files', kind: 'files' });
-        if (files.kind !== 'created') throw new Error('cannot create the files folder');
+        // Every new user starts with a files folder (src/store/default-collections.ts).
+        if ((await store.forUser(added.user.id).getCollection('files'))?.kind !== 'files') throw new Error('the new user has no files folder');
       }
     }
     const serverConfig = testConfig(dataDir, config);

@@ -3,6 +3,7 @@
 // an absolute path; Overwrite (default T) decides whether an existing destination is
 // replaced. Replaced content is not lost: it stays in the history and the trash.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { overQuotaMessage } from '../../store/over-quota-message.ts';
 import type { Collection, CollectionCopyResult, CollectionMoveResult, Item, ItemTransferResult } from '../../store/types.ts';
 import { checkContent, needsContentCheck, uidConflict } from './content-rules.ts';
 import { staleMessage, writePrecondition } from '../rest/conditional.ts';
@@ -87,7 +88,7 @@ async function transferItem(
   const target = await userStore.getCollection(place.parent);
   if (!target) throw davError('conflict', 'The collection the Destination is in does not exist; create it first.');
   await checkTransferredContent(context, source.collection, source.item, target);
-  const precondition = await writePrecondition(request.headers, () => userStore.getItem(source.collection.path, source.item.name));
+  const precondition = await writePrecondition(request.headers, () => userStore.getItem(source.collection.path, source.item.name), source.collection.kind);
 
   // An item replacing a collection: the store replaces only its own kind, so the collection
   // goes to the trash first (from where it can be restored).
@@ -157,6 +158,8 @@ function answerItem(result: ItemTransferResult, done: (created: boolean) => Fast
       throw davError('precondition-failed', staleMessage(result.current));
     case 'key-conflict':
       throw davError('conflict', `Another item in the destination collection (${result.existingName}) has the same UID.`);
+    case 'over-quota':
+      throw davError('over-quota', overQuotaMessage(result));
   }
 }
 
@@ -173,5 +176,7 @@ function answerCollection(result: CollectionMoveResult | CollectionCopyResult, d
       throw davError('precondition-failed', 'The Destination exists and Overwrite is F; nothing was changed.');
     case 'into-itself':
       throw davError('forbidden', 'A collection cannot be copied or moved into itself.');
+    case 'over-quota':
+      throw davError('over-quota', overQuotaMessage(result));
   }
 }

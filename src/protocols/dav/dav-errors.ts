@@ -3,8 +3,8 @@
 // ./dav-plugin.ts) sends it as `<d:error>` with the precondition element named by the
 // code (RFC 4918 §16) and a readable `<hf:message>`. Errors from sign-in and from Fastify
 // itself (body too large, bad Content-Length) arrive as ApiErrors and are sent the same way.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toApiError, type ApiError } from '../../server/errors.ts';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, sendError, toApiError } from '../../server/errors.ts';
 import { isClientAbort } from '../../server/request-log.ts';
 import { NS } from './xml/xml-element.ts';
 import { el, serializeXml, type XmlOut } from './xml/write-xml.ts';
@@ -58,7 +58,10 @@ export const DAV_ERRORS = {
   'lock-token-matches-request-uri': { status: 409, condition: { ns: NS.dav, name: 'lock-token-matches-request-uri' } },
   'too-large': { status: 413 },
   'unsupported-media-type': { status: 415 },
+  'range-not-satisfiable': { status: 416 },
   'rate-limited': { status: 429 },
+  /** The write would take the user over their quota (RFC 4331 §6). */
+  'over-quota': { status: 507, condition: { ns: NS.dav, name: 'quota-not-exceeded' } },
   internal: { status: 500 },
   'content-damaged': { status: 500 },
   'not-implemented': { status: 501 },
@@ -130,4 +133,24 @@ export function createDavErrorHandler(maxBodyBytes: number) {
       davError('internal', `The server failed while answering this request. The server log has the details under request id ${request.id}.`),
     );
   };
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the router refuses a URL it cannot decode (a "%" not
+ * followed by two hex digits, or escapes that are not UTF-8, such as %FF) before any route,
+ * sign-in or error handler runs. Under /dav/ (and at "/", where discovery starts) the
+ * answer is a DAV error body like every other; elsewhere the API's JSON error.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.raw.url?.split('?')[0] ?? '';
+  const message =
+    error.code === 'FST_ERR_BAD_URL'
+      ? `The URL ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoded UTF-8: every "%" must start an escape such as %20 or %C3%A9, ` +
+        'and the escapes must spell UTF-8. Write a literal "%" as %25. Nothing was changed.'
+      : `The URL was refused: ${error.message}. Nothing was changed.`;
+  if (path === '/' || path === '/dav' || path.startsWith('/dav/') || path.startsWith('/.well-known/')) {
+    sendDavError(reply, davError('bad-request', message));
+    return;
+  }
+  sendError(reply, new ApiError('bad-request', message));
 }

@@ -28,7 +28,8 @@ export function parseDavPath(rawPath: string): DavPath {
   if (rawPath !== '/dav' && !rawPath.startsWith(DAV_ROOT)) throw davError('not-found', `${rawPath} is not inside ${DAV_ROOT}.`);
   const rest = rawPath.slice(DAV_ROOT.length);
   const trailingSlash = rest === '' || rest.endsWith('/');
-  const segments = rest.split('/').filter((segment) => segment !== '').map(decodeSegment);
+  const rawSegments = rest.split('/').filter((segment) => segment !== '');
+  const segments = rawSegments.map(decodeSegment);
   const [first, second, ...more] = segments;
   if (first === undefined) return { kind: 'root' };
   if (first === PRINCIPALS) {
@@ -36,9 +37,10 @@ export function parseDavPath(rawPath: string): DavPath {
     return { kind: 'principal', userName: second };
   }
   if (second === undefined) return { kind: 'home', userName: first };
-  for (const segment of [second, ...more]) {
-    const problem = nameProblem(segment);
-    if (problem) throw davError('bad-request', `The name "${segment}" in the URL is not usable: ${problem}.`);
+  for (const [index, segment] of segments.entries()) {
+    const problem = index === 0 ? null : nameProblem(segment);
+    // Named as sent: a decoded name may hold characters a message cannot show (NUL).
+    if (problem) throw davError('bad-request', `The name "${rawSegments[index] ?? segment}" in the URL is not usable: ${problem}.`);
   }
   return { kind: 'member', userName: first, segments: [second, ...more], trailingSlash };
 }

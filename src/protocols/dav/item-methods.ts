@@ -1,18 +1,21 @@
-// GET, HEAD, PUT and DELETE. An ETag is the quoted id of the item's head revision (strong:
-// it changes with every byte), and every If-Match / If-None-Match becomes one store
-// precondition checked in the write's own transaction (../rest/conditional.ts).
+// GET, HEAD, PUT and DELETE. An ETag is the quoted id of the item's head revision, or in a
+// file tree its content hash (strong either way: it changes with every byte), and every
+// If-Match / If-None-Match becomes one store precondition checked in the write's own
+// transaction (../rest/conditional.ts). GET serves one byte range (./range.ts).
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatBytes } from '../../server/errors.ts';
+import { overQuotaMessage } from '../../store/over-quota-message.ts';
 import type { Collection } from '../../store/types.ts';
-import { etagOf, notModified, staleMessage, writePrecondition } from '../rest/conditional.ts';
+import { etagOf, notModified, rangeStillValid, staleMessage, writePrecondition } from '../rest/conditional.ts';
 import { davError } from './dav-errors.ts';
 import { authorOf, davContext, existing, lookup, requestPath, type Lookup } from './dav-resources.ts';
 import { checkContent, needsContentCheck, uidConflict, type CheckedContent } from './content-rules.ts';
 import { guardWrite } from './locks/write-guard.ts';
 import { flavourOf } from './properties.ts';
+import { contentRangeOf, parseRange, verifiedSlice } from './range.ts';
 import { readBody } from './request-body.ts';
-import { depthOf } from './request-headers.ts';
+import { depthOf, headerValue } from './request-headers.ts';
 
 export async function getItem(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const context = davContext(request);
@@ -22,17 +25,31 @@ export async function getItem(request: FastifyRequest, reply: FastifyReply): Pro
   }
   const head = resource.item.head;
   reply
-    .header('etag', etagOf(head))
+    .header('etag', etagOf(head, resource.collection.kind))
     .header('last-modified', new Date(head.createdAt).toUTCString())
+    .header('accept-ranges', 'bytes')
     // Stored content is whatever a client uploaded: never let a browser run it as a page.
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', 'sandbox');
+  // Neither a 304 nor a HEAD reads any content: the revision knows its size.
   if (notModified(request.headers, head)) return reply.code(304).send();
+  reply.header('content-type', head.contentType ?? 'application/octet-stream');
+  // Range is defined for GET only (RFC 9110 §14.2): a HEAD describes the whole content.
+  if (request.method === 'HEAD') return reply.header('content-length', String(head.size)).send();
+  const range = rangeStillValid(headerValue(request, 'if-range'), head) ? parseRange(request.headers.range, head.size) : ({ kind: 'whole' } as const);
+  if (range.kind === 'unsatisfiable') {
+    throw davError('range-not-satisfiable', `The Range asked for starts past the end of the content, which is ${head.size} bytes long.`, {
+      'content-range': `bytes */${head.size}`,
+    });
+  }
   const content = await context.userStore.readContent(head.id);
   if (!content) throw new Error(`the head revision ${head.id} of a live item has no content`);
-  reply.header('content-type', head.contentType ?? 'application/octet-stream').header('content-length', String(content.size));
-  if (request.method === 'HEAD') return reply.send();
-  return reply.send(Readable.from(content.open()));
+  if (range.kind === 'whole') return reply.header('content-length', String(content.size)).send(Readable.from(content.open()));
+  return reply
+    .code(206)
+    .header('content-range', contentRangeOf(range, content.size))
+    .header('content-length', String(range.end - range.start + 1))
+    .send(Readable.from(verifiedSlice(content.open(), range.start, range.end)));
 }
 
 async function* bodyChunks(stream: Readable): AsyncIterable<Uint8Array> {
@@ -86,7 +103,7 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
 
-  const precondition = await writePrecondition(request.headers, () => userStore.getItem(collection, target.name));
+  const precondition = await writePrecondition(request.headers, () => userStore.getItem(collection, target.name), target.collection.kind);
   // vCards and calendar objects are small and must be checked whole before they are
   // stored; anything else streams straight into the store.
   let content: Buffer | AsyncIterable<Uint8Array> = bodyChunks(request.raw);
@@ -106,11 +123,11 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
   switch (result.kind) {
     case 'written':
       request.log.info({ collection, item: target.name, revision: result.revision.id, size: result.revision.size }, 'item written');
-      return reply.code(result.created ? 201 : 204).header('etag', etagOf(result.revision)).send();
+      return reply.code(result.created ? 201 : 204).header('etag', etagOf(result.revision, target.collection.kind)).send();
     case 'unchanged':
-      return reply.code(204).header('etag', etagOf(result.revision)).send();
+      return reply.code(204).header('etag', etagOf(result.revision, target.collection.kind)).send();
     case 'precondition-failed':
-      throw davError('precondition-failed', staleMessage(result.current));
+      throw davError('precondition-failed', staleMessage(result.current, target.collection.kind));
     case 'no-collection':
       throw davError('conflict', 'The collection was deleted while the content was being written; nothing was stored.');
     case 'too-large':
@@ -119,6 +136,9 @@ export async function putItem(request: FastifyRequest, reply: FastifyReply, maxB
       throw davError('conflict', 'That revision id is already used for other content.');
     case 'key-conflict':
       throw uidConflict(target.collection, context.user.name, result.existingName);
+    case 'over-quota':
+      // The rest of the body is not read: end the connection rather than drain it.
+      throw davError('over-quota', overQuotaMessage(result), { connection: 'close' });
   }
 }
 
@@ -130,14 +150,14 @@ export async function deleteResource(request: FastifyRequest, reply: FastifyRepl
   switch (resource.kind) {
     case 'item': {
       const { collection, item } = resource;
-      const precondition = await writePrecondition(request.headers, () => userStore.getItem(collection.path, item.name));
+      const precondition = await writePrecondition(request.headers, () => userStore.getItem(collection.path, item.name), collection.kind);
       const result = await userStore.deleteItem(collection.path, item.name, { author: authorOf(request), precondition });
       switch (result.kind) {
         case 'deleted':
           request.log.info({ collection: collection.path, item: item.name, revision: result.tombstone.id }, 'item moved to the trash');
           return reply.code(204).send();
         case 'precondition-failed':
-          throw davError('precondition-failed', staleMessage(result.current));
+          throw davError('precondition-failed', staleMessage(result.current, collection.kind));
         case 'not-found':
         case 'no-collection':
           throw davError('not-found', `Nothing exists at ${requestPath(request)}.`);

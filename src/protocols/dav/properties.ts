@@ -2,8 +2,9 @@
 // RFC 5397, CardDAV, CalDAV and the calendarserver.org getctag that macOS needs), the
 // display properties a client may set (kept in the collection's props), and dead
 // properties a client invents, kept verbatim.
-import type { Collection, CollectionKind, CollectionProps, StoreIdentity } from '../../store/types.ts';
+import type { Collection, CollectionKind, CollectionProps, StoreIdentity, UserUsage } from '../../store/types.ts';
 import type { CalendarComponentName } from './caldav/icalendar.ts';
+import { etagOf } from '../rest/conditional.ts';
 import { hrefs } from './dav-paths.ts';
 import { lockDiscoveryValue, supportedLockValue } from './locks/lock-xml.ts';
 import { SUPPORTED_REPORTS } from './supported-reports.ts';
@@ -56,6 +57,8 @@ export interface PropertyContext extends DavContext {
   latestSeq(collection: Collection): Promise<number>;
   /** Who the store is, for sync tokens; read once per request. */
   identity(): Promise<StoreIdentity>;
+  /** The user's usage and quota; read once per request. */
+  usage(): Promise<UserUsage>;
 }
 
 const anyResource = (): boolean => true;
@@ -119,7 +122,7 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
     name: 'getetag',
     allprop: true,
     appliesTo: (r) => r.kind === 'item',
-    value: (r) => (r.kind === 'item' ? [`"${r.item.head.id}"`] : null),
+    value: (r) => (r.kind === 'item' ? [etagOf(r.item.head, r.collection.kind)] : null),
   },
   {
     ns: NS.dav,
@@ -208,13 +211,24 @@ export const LIVE_PROPERTIES: readonly LiveProperty[] = [
     value: (_r, c) => [String(c.maxResourceBytes)],
   },
   {
-    // RFC 4331: the bytes of live content in the collection and everything inside it. There
-    // is no per-user quota yet, so quota-available-bytes is not reported (404), as §3 allows.
+    // RFC 4331: the user's figures on the home and every collection (space anywhere in the
+    // home counts against the same quota, which §1 allows). Not in allprop (§3, §4).
     ns: NS.dav,
     name: 'quota-used-bytes',
     allprop: false,
     appliesTo: (r) => r.kind === 'home' || r.kind === 'collection',
-    value: async (r, c) => (r.kind === 'home' || r.kind === 'collection' ? [String(await usedBytes(c, r.kind === 'home' ? null : r.collection.path))] : null),
+    value: async (_r, c) => [String((await c.usage()).usedBytes)],
+  },
+  {
+    // Without a quota there is no figure to give, and §3 lets the server leave it out (404).
+    ns: NS.dav,
+    name: 'quota-available-bytes',
+    allprop: false,
+    appliesTo: (r) => r.kind === 'home' || r.kind === 'collection',
+    value: async (_r, c) => {
+      const { usedBytes, quotaBytes } = await c.usage();
+      return quotaBytes === null ? null : [String(Math.max(0, quotaBytes - usedBytes))];
+    },
   },
   {
     // RFC 3744 §5.4. No ACLs: a user may do everything in their own space. iOS and DAVx5
@@ -349,6 +363,7 @@ export async function propertyValue(property: PropertyName, resource: DavResourc
 export function propertyContext(context: DavContext): PropertyContext {
   const latest = new Map<number, Promise<number>>();
   let identity: Promise<StoreIdentity> | undefined;
+  let usage: Promise<UserUsage> | undefined;
   return {
     ...context,
     latestSeq(collection) {
@@ -363,21 +378,15 @@ export function propertyContext(context: DavContext): PropertyContext {
       identity ??= context.identity();
       return identity;
     },
+    usage() {
+      usage ??= context.userStore.usage();
+      return usage;
+    },
   };
 }
 
 // The latest change to the collection or any of its items (a delete is a change too), so
 // macOS, which compares only getctag, sees every change.
-async function usedBytes(context: DavContext, path: string | null): Promise<number> {
-  const collections = await context.userStore.listCollections();
-  const inside = collections.filter((c) => path === null || c.path === path || c.path.startsWith(`${path}/`));
-  let total = 0;
-  for (const collection of inside) {
-    for (const item of (await context.userStore.listItems(collection.path)) ?? []) total += item.head.size;
-  }
-  return total;
-}
-
 async function computeLatestSeq(context: DavContext, collection: Collection): Promise<number> {
   const items = (await context.userStore.listItems(collection.path, { includeDeleted: true })) ?? [];
   return items.reduce((max, item) => Math.max(max, item.head.seq), collection.seq);

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RestoreResult } from '../../store/types.ts';
 import { signedIn } from '../../server/authenticate.ts';
 import { ApiError } from '../../server/errors.ts';
+import { overQuotaMessage } from '../../store/over-quota-message.ts';
 import { parseBody, restoreBody } from './bodies.ts';
 import { etagOf, staleMessage, writePrecondition } from './conditional.ts';
 import { AUTHOR, itemPath, noCollection, noItem } from './item-routes.ts';
@@ -72,5 +73,7 @@ function answerRestore(
       throw new ApiError('precondition-failed', staleMessage(result.current));
     case 'key-conflict':
       throw new ApiError('conflict', `"${result.existingName}" in "${collection}" already holds the same UID as that revision; delete or change it first.`);
+    case 'over-quota':
+      throw new ApiError('over-quota', overQuotaMessage(result));
   }
 }

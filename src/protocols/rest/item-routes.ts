@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { signedIn } from '../../server/authenticate.ts';
 import { ApiError, tooLarge } from '../../server/errors.ts';
+import { overQuotaMessage } from '../../store/over-quota-message.ts';
 import { etagOf, notModified, staleMessage, writePrecondition } from './conditional.ts';
 import { checkName } from './names.ts';
 import { itemJson, revisionJson } from './representations.ts';
@@ -115,6 +116,9 @@ export function registerItemRoutes(app: FastifyInstance, options: { maxBodyBytes
           throw new ApiError('conflict', 'That revision id is already used for other content.');
         case 'key-conflict':
           throw new ApiError('conflict', `"${result.existingName}" in "${collection}" already holds the same UID.`);
+        case 'over-quota':
+          // The rest of the body is not read: end the connection rather than drain it.
+          throw new ApiError('over-quota', overQuotaMessage(result), { connection: 'close' });
       }
     });
   });

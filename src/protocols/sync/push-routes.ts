@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { signedIn } from '../../server/authenticate.ts';
 import { ApiError, tooLarge } from '../../server/errors.ts';
 import { StoreInputError } from '../../store/names.ts';
+import { overQuotaMessage } from '../../store/over-quota-message.ts';
 import { pushRevision, type PushContext, type PushedRevision, type PushOutcome } from '../../sync/push.ts';
 import type { StagedBlobs } from '../../sync/staged-blobs.ts';
 import { parseBody } from '../rest/bodies.ts';
@@ -104,6 +105,8 @@ export function registerPushRoutes(app: FastifyInstance, options: PushOptions): 
         throw new ApiError('not-found', `You have no open conflict with the revision "${revisionId.slice(0, 128)}"; GET /api/v1/sync/conflicts lists them.`);
       case 'key-conflict':
         throw new ApiError('conflict', `"${result.existingName}" in the same collection now holds the UID of that revision; change or delete it first.`);
+      case 'over-quota':
+        throw new ApiError('over-quota', overQuotaMessage(result));
       case 'resolved': {
         request.log.info({ revision: revisionId, restore, head: result.restored?.id }, 'sync conflict resolved');
         const paths = await collectionPaths(userStore);

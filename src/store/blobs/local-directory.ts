@@ -21,6 +21,8 @@ const HASH_PATTERN = /^[0-9a-f]{64}$/;
 const FAN_OUT_PATTERN = /^[0-9a-f]{2}$/;
 const TEMP_DIR = 'tmp';
 const READ_CHUNK_BYTES = 256 * 1024;
+/** How much of an incoming write is gathered before it goes to the disk in one call. */
+const WRITE_BATCH_BYTES = 512 * 1024;
 
 /** A stored blob whose bytes no longer hash to its name: bit rot, truncation, tampering. */
 export class BlobCorruptError extends ContentDamagedError {
@@ -169,15 +171,28 @@ class LocalDirectoryBlobs implements BlobEngine {
 
   private ensureFanOut(hash: string): Promise<void> {
     const dir = dirname(this.pathOf(hash));
+    return this.onceDurable(dir, async () => {
+      const top = dirname(dir);
+      // The first level (256 of them) once per process: made durably if missing, and its
+      // entry in the root fsynced in case a process that crashed made it.
+      await this.onceDurable(top, async () => {
+        await ensureDirectoryDurably(top);
+        await fsyncDirectory(this.root);
+      });
+      // A fan-out directory made here has its entry fsynced into `top` as it is made. One
+      // that exists may have been made by a process that crashed before that fsync: a blob
+      // must not be acknowledged inside a directory that could vanish, so `top` is fsynced.
+      const stats = await statIfPresent(dir);
+      if (stats?.isDirectory()) await fsyncDirectory(top);
+      else await ensureDirectoryDurably(dir);
+    });
+  }
+
+  /** Runs `make` once per directory in this process (again only if it failed). */
+  private onceDurable(dir: string, make: () => Promise<void>): Promise<void> {
     let ready = this.durableDirs.get(dir);
     if (!ready) {
-      ready = (async () => {
-        await ensureDirectoryDurably(dir);
-        // They may predate this process, made by one that crashed before fsyncing their
-        // parents; a blob must not be acknowledged inside a directory that could vanish.
-        await fsyncDirectory(join(this.root, hash.slice(0, 2)));
-        await fsyncDirectory(this.root);
-      })();
+      ready = make();
       this.durableDirs.set(dir, ready);
       ready.catch(() => this.durableDirs.delete(dir));
     }
@@ -209,8 +224,9 @@ class LocalDirectoryBlobs implements BlobEngine {
   }
 }
 
-/** Writes the source to a new file, hashing as it goes, and fsyncs it. Stops reading as
- * soon as `maxBytes` is passed. Awaiting each write is the backpressure on the source. */
+/** Writes the source to a new file, hashing as it goes, and fsyncs it once at the end.
+ * Stops reading as soon as `maxBytes` is passed. The write-behind's wait for the disk is
+ * the backpressure on the source. */
 async function streamToFile(
   source: AsyncIterable<Uint8Array>,
   path: string,
@@ -218,6 +234,7 @@ async function streamToFile(
 ): Promise<TempWriteResult> {
   const handle = await open(path, 'wx');
   const hasher = createHash('sha256');
+  const writer = new WriteBehind(handle);
   let size = 0;
   try {
     for await (const chunk of source) {
@@ -228,13 +245,72 @@ async function streamToFile(
       size += value.byteLength;
       if (maxBytes !== undefined && size > maxBytes) return { kind: 'too-large', limit: maxBytes };
       hasher.update(value);
-      await writeAll(handle, value);
+      await writer.add(value);
     }
+    await writer.finish();
     await handle.sync();
   } finally {
+    // Never close a descriptor with a write still in flight on it.
+    await writer.settle();
     await handle.close();
   }
   return { kind: 'written', hash: hasher.digest('hex'), size };
+}
+
+/**
+ * Copies chunks into batches and writes a full batch while the next one fills, so the disk
+ * and the network work at the same time instead of taking turns, with few large writes
+ * instead of many small ones. The chunks are copied because a source may reuse its buffer
+ * once asked for the next; at most two batches exist per write.
+ */
+class WriteBehind {
+  private readonly handle: FileHandle;
+  private filling: Buffer | null = null;
+  private spare: Buffer | null = null;
+  private used = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(handle: FileHandle) {
+    this.handle = handle;
+  }
+
+  async add(chunk: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      // Allocated when first needed: content under one batch never takes a second buffer.
+      const batch = (this.filling ??= Buffer.allocUnsafe(WRITE_BATCH_BYTES));
+      const count = Math.min(chunk.byteLength - offset, batch.byteLength - this.used);
+      batch.set(chunk.subarray(offset, offset + count), this.used);
+      this.used += count;
+      offset += count;
+      if (this.used === batch.byteLength) await this.flush();
+    }
+  }
+
+  /** Writes what is left and waits until every byte has reached the file. */
+  async finish(): Promise<void> {
+    if (this.used > 0) await this.flush();
+    await this.inFlight;
+  }
+
+  /** Waits for a write in flight to end, whether it succeeded or not. */
+  async settle(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    // The previous batch's write must end before its buffer is filled again, and a failed
+    // write fails the put here.
+    await this.inFlight;
+    const full = this.filling;
+    if (!full) return;
+    this.inFlight = writeAll(this.handle, full.subarray(0, this.used));
+    // Its failure is seen by the next flush, finish or settle; until then it is not unhandled.
+    this.inFlight.catch(() => undefined);
+    this.filling = this.spare;
+    this.spare = full;
+    this.used = 0;
+  }
 }
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {

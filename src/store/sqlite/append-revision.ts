@@ -1,7 +1,9 @@
 // The one write every item change makes, inside a group-commit transaction: advance the
-// sequence, append the immutable revision, move the item's head.
+// sequence, append the immutable revision, move the item's head, and move the user's usage
+// by the difference between the new head and the old (see ./usage.ts).
 import type { ContentStorage, Revision } from '../types.ts';
 import type { SqliteContext } from './context.ts';
+import { charge, chargedSizeOfItem } from './usage.ts';
 
 export interface NewRevision {
   userId: number;
@@ -33,6 +35,8 @@ export function appendRevision(ctx: SqliteContext, input: NewRevision): Revision
       .run(input.userId, input.collectionId, input.revisionId, at).lastInsertRowid,
   );
   let itemId = input.itemId;
+  // Every caller writes into a live collection, so the new head counts unless it is a tombstone.
+  charge(ctx, input.userId, (input.deleted ? 0 : input.size) - (itemId === null ? 0 : chargedSizeOfItem(ctx, itemId)));
   if (itemId === null) {
     itemId = Number(
       ctx

@@ -3,7 +3,9 @@
 // user list the losers and restore one, or keep the winner and close the conflict.
 import type { ConflictMark, ResolveConflictResult } from '../types.ts';
 import type { SqliteContext } from './context.ts';
+import { refuseOverQuota } from './usage.ts';
 import type { UserQueries } from './user-queries.ts';
+import { liveSize } from './user-queries.ts';
 
 interface ConflictRow {
   revision_id: string;
@@ -63,6 +65,8 @@ export function resolveConflictMark(
       } else {
         const holder = q.keyHolder(collection.id, loser.unique_key, [row.item_name]);
         if (holder !== null) return { kind: 'key-conflict', existingName: holder };
+        const overQuota = refuseOverQuota(ctx, userId, loser.size - liveSize(head));
+        if (overQuota) return overQuota;
         restored = q.copyContent(collection, { itemId: head.itemId, name: row.item_name, parentId: head.id }, loser, { author: options.author }, loser.id);
       }
     }

@@ -14,6 +14,8 @@ export interface SqliteContext {
   inFlight: InFlightWrites;
   blobs: BlobEngine;
   inlineLimitBytes: number;
+  /** The quota of a user who has none of their own; null: no limit. */
+  defaultQuotaBytes: number | null;
   now(): string;
 }
 

@@ -7,6 +7,7 @@ export interface UserRow {
   name: string;
   created_at: string;
   deleted_at: string | null;
+  quota_bytes: number | null;
 }
 
 export interface CredentialRow {
@@ -63,7 +64,7 @@ export const REVISION_COLUMNS = `r.id, r.item_id, i.collection_id, i.name AS ite
   r.content_hash, r.size, r.content_type, r.storage, r.author, r.created_at, r.restored_from`;
 
 export function toUser(row: UserRow): User {
-  return { id: row.id, name: row.name, createdAt: row.created_at, deletedAt: row.deleted_at };
+  return { id: row.id, name: row.name, createdAt: row.created_at, deletedAt: row.deleted_at, quotaBytes: row.quota_bytes };
 }
 
 export function toCredential(row: CredentialRow): Credential {

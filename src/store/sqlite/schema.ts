@@ -1,5 +1,6 @@
 // The SQLite schema, as forward-only migrations. A migration never edits an earlier one:
 // a store made by any release opens in every later release.
+import type Database from 'better-sqlite3';
 import type { Migration } from './migrate.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -124,6 +125,27 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    description: "per-user quotas and a kept usage figure; a 'files' folder for every user",
+    up(db) {
+      db.exec(`
+        -- The user's own quota in bytes; NULL: the server's default applies.
+        ALTER TABLE users ADD COLUMN quota_bytes INTEGER CHECK (quota_bytes IS NULL OR quota_bytes >= 0);
+        -- The bytes of the user's live content (the heads of live items in live
+        -- collections), kept in step by every write in its own transaction, so the quota
+        -- check costs one row read. History and the trash are not charged.
+        ALTER TABLE users ADD COLUMN used_bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE users SET used_bytes = (
+          SELECT coalesce(sum(r.size), 0) FROM collections c
+          JOIN items i ON i.collection_id = c.id AND i.deleted = 0
+          JOIN revisions r ON r.id = i.head_revision_id
+          WHERE c.user_id = users.id AND c.deleted_at IS NULL
+        );
+      `);
+      addFilesFolders(db);
+    },
+  },
+  {
+    version: 4,
     description: 'conflict marks: revisions that lost a conflict between a device and the server',
     up(db) {
       db.exec(`
@@ -143,3 +165,46 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
 ];
+
+/** Version 3: every user gets the top-level file collection new users start with, unless
+ * they already have a live top-level collection named "files" (of whatever kind: theirs is
+ * kept as it is). Written as version 3 wrote collections, change log entry included, so
+ * phones and backups see it like any other new collection. */
+function addFilesFolders(db: Database.Database): void {
+  const at = new Date().toISOString();
+  const props = JSON.stringify({ displayName: 'Files' });
+  const users = db
+    .prepare(
+      `SELECT id FROM users WHERE NOT EXISTS (
+         SELECT 1 FROM collections c WHERE c.user_id = users.id AND c.parent_id IS NULL AND c.name = 'files' AND c.deleted_at IS NULL
+       ) ORDER BY id`,
+    )
+    .pluck()
+    .all() as number[];
+  const insert = db.prepare(
+    `INSERT INTO collections (user_id, parent_id, name, path, kind, props, created_at, updated_at, seq)
+     VALUES (?, NULL, 'files', 'files', 'files', ?, ?, ?, 0)`,
+  );
+  const change = db.prepare('INSERT INTO changes (user_id, collection_id, at) VALUES (?, ?, ?)');
+  const record = db.prepare('UPDATE collections SET seq = ? WHERE id = ?');
+  const state = db.prepare('UPDATE changes SET collection_state = ? WHERE seq = ?');
+  for (const userId of users) {
+    const id = Number(insert.run(userId, props, at, at).lastInsertRowid);
+    const seq = Number(change.run(userId, id, at).lastInsertRowid);
+    record.run(seq, id);
+    const collection = {
+      id,
+      userId,
+      name: 'files',
+      parentId: null,
+      path: 'files',
+      kind: 'files',
+      props: { displayName: 'Files' },
+      createdAt: at,
+      updatedAt: at,
+      deletedAt: null,
+      seq,
+    };
+    state.run(JSON.stringify(collection), seq);
+  }
+}

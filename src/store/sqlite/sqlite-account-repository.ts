@@ -3,12 +3,13 @@
 // the default collections in the same transaction.
 import type { AccountRepository, CreateUserResult, Credential, CredentialKind } from '../store.ts';
 import { DEFAULT_COLLECTIONS } from '../default-collections.ts';
+import { StoreInputError } from '../names.ts';
 import type { SqliteContext } from './context.ts';
 import { userQueries } from './user-queries.ts';
 import { toCredential, toUser } from './rows.ts';
 import type { CredentialRow, UserRow } from './rows.ts';
 
-const USER_COLUMNS = 'id, name, created_at, deleted_at';
+const USER_COLUMNS = 'id, name, created_at, deleted_at, quota_bytes';
 const CREDENTIAL_COLUMNS = 'id, user_id, kind, label, created_at, last_used_at, expires_at, revoked_at';
 
 export function createSqliteAccountRepository(ctx: SqliteContext): AccountRepository {
@@ -75,6 +76,13 @@ export function createSqliteAccountRepository(ctx: SqliteContext): AccountReposi
       return ctx.committer.run(
         () => ctx.sql('UPDATE users SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL').run(userId).changes === 1,
       );
+    },
+
+    setQuota(userId, quotaBytes) {
+      if (quotaBytes !== null && (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0)) {
+        throw new StoreInputError(`a quota is a whole number of bytes, 0 or more, or null for the server's default; got ${quotaBytes}`);
+      }
+      return ctx.committer.run(() => ctx.sql('UPDATE users SET quota_bytes = ? WHERE id = ?').run(quotaBytes, userId).changes === 1);
     },
 
     addCredential(input) {

@@ -7,6 +7,7 @@ import type {
   CollectionChangeResult,
   CollectionCopyResult,
   CollectionMoveResult,
+  CollectionRestoreResult,
   CollectionProps,
   CollectionPropsPatch,
   CollectionTarget,
@@ -17,6 +18,7 @@ import type { UserStore } from '../store.ts';
 import type { SqliteContext } from './context.ts';
 import { toCollection } from './rows.ts';
 import type { CollectionRow } from './rows.ts';
+import { charge, liveBytesIn, refuseOverQuota } from './usage.ts';
 import { assertValidPath, joinPath } from './user-queries.ts';
 import type { RevisionWithContent, UserQueries } from './user-queries.ts';
 
@@ -41,9 +43,13 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
       .sql(`SELECT * FROM collections WHERE user_id = ? AND deleted_at IS NULL AND ${SUBTREE} ORDER BY length(path)`)
       .all(userId, path, path, path) as CollectionRow[];
 
-  /** Trashes a live subtree; restoring `root` later brings back exactly these. */
+  const liveBytesOfSubtree = (path: string): number => liveBytesIn(ctx, liveSubtree(path).map((row) => row.id));
+
+  /** Trashes a live subtree; restoring `root` later brings back exactly these. Their items
+   * stop counting towards the user's usage. */
   const trashSubtree = (root: Collection): Collection => {
     const rows = liveSubtree(root.path);
+    charge(ctx, userId, -liveBytesIn(ctx, rows.map((row) => row.id)));
     const at = ctx.now();
     for (const row of rows) {
       ctx.sql('UPDATE collections SET deleted_at = ?, deleted_with = ? WHERE id = ?').run(at, root.id, row.id);
@@ -150,7 +156,7 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
 
     restoreCollection(collectionId, newName) {
       if (newName !== undefined) assertValidName('collection', newName);
-      return ctx.committer.run((): CollectionChangeResult => {
+      return ctx.committer.run((): CollectionRestoreResult => {
         const row = ctx
           .sql('SELECT * FROM collections WHERE id = ? AND user_id = ? AND deleted_at IS NOT NULL')
           .get(collectionId, userId) as CollectionRow | undefined;
@@ -172,6 +178,11 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
           .sql(`SELECT * FROM collections WHERE user_id = ? AND deleted_with = ? AND ${SUBTREE} ORDER BY length(path)`)
           .all(userId, row.id, row.path, row.path, row.path) as CollectionRow[];
         const rows = subtree[0]?.id === row.id ? subtree : [row, ...subtree.filter((r) => r.id !== row.id)];
+        // Their live items count again.
+        const returning = liveBytesIn(ctx, rows.map((member) => member.id));
+        const overQuota = refuseOverQuota(ctx, userId, returning);
+        if (overQuota) return overQuota;
+        charge(ctx, userId, returning);
         // New paths first, while the rows are still in the trash: the live-path index only
         // sees them once they are free of the name a new collection may have taken.
         rehome(rows, row.parent_id, name, path);
@@ -214,14 +225,16 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
         if (options.depth === 'infinity' && isWithin(target.path, source.path)) return { kind: 'into-itself' };
         if (isWithin(source.path, target.path)) return { kind: 'into-itself' }; // onto an ancestor
         const existing = q.liveCollection(target.path);
-        if (existing) {
-          if (!options.overwrite) return { kind: 'name-taken', collection: existing };
-          trashSubtree(existing);
-        }
+        if (existing && !options.overwrite) return { kind: 'name-taken', collection: existing };
+        // Read the whole source subtree before writing: the copy must not include itself.
+        // (The checks above keep the source and the destination's subtrees apart.)
+        const sources = options.depth === 0 ? [] : liveSubtree(source.path).map(toCollection);
+        const added = liveBytesIn(ctx, sources.map((c) => c.id));
+        const overQuota = refuseOverQuota(ctx, userId, added - (existing ? liveBytesOfSubtree(existing.path) : 0));
+        if (overQuota) return overQuota;
+        if (existing) trashSubtree(existing);
         const root = q.insertCollection({ name: to.name, kind: source.kind, props: source.props, parent: target.parent });
         if (options.depth === 0) return { kind: 'copied', collection: root, items: 0 };
-        // Read the whole source subtree before writing: the copy must not include itself.
-        const sources = liveSubtree(source.path).map(toCollection);
         const copies = new Map<number, Collection>([[source.id, root]]);
         let items = copyItems(source, root, options.author);
         for (const child of sources.slice(1)) {

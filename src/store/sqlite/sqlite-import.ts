@@ -9,8 +9,9 @@ import { appendRevision } from './append-revision.ts';
 import { markConflict } from './conflict-marks.ts';
 import type { SqliteContext } from './context.ts';
 import { toRevision } from './rows.ts';
+import { refuseOverQuota } from './usage.ts';
 import type { UserQueries } from './user-queries.ts';
-import { assertValidPath } from './user-queries.ts';
+import { assertValidPath, liveSize } from './user-queries.ts';
 
 interface HeldRow {
   content_hash: string;
@@ -82,6 +83,10 @@ export async function importRevision(ctx: SqliteContext, userId: number, q: User
       const holder = q.keyHolder(collection.id, input.deleted ? null : (input.uniqueKey ?? null), [input.name]);
       if (holder !== null) return { kind: 'key-conflict', existingName: holder };
     }
+    // What the item's head will take once the follow-up is written, against what it takes now.
+    const finalSize = then?.kind === 'conflict-head-wins' ? liveSize(head) : then?.kind === 'merged' && merged ? merged.size : input.deleted ? 0 : pushed.size;
+    const overQuota = refuseOverQuota(ctx, userId, finalSize - liveSize(head));
+    if (overQuota) return overQuota;
     collection ??= createPath(q, input.collection, input.collectionKind);
 
     const revision = appendRevision(ctx, {

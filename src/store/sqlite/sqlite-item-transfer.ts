@@ -3,7 +3,8 @@
 import type { ItemAddress, ItemTransferResult, TransferOptions } from '../types.ts';
 import { assertValidName } from '../names.ts';
 import type { SqliteContext } from './context.ts';
-import { assertValidPath, checkPrecondition } from './user-queries.ts';
+import { refuseOverQuota } from './usage.ts';
+import { assertValidPath, checkPrecondition, liveSize } from './user-queries.ts';
 import type { RevisionWithContent, UserQueries } from './user-queries.ts';
 
 export function transferItem(
@@ -34,6 +35,12 @@ export function transferItem(
     const sameCollection = sourceCollection.id === targetCollection.id;
     const holder = q.keyHolder(targetCollection.id, source.unique_key, mode === 'move' && sameCollection ? [to.name, from.name] : [to.name]);
     if (holder !== null) return { kind: 'key-conflict', existingName: holder };
+    // A move within the user's space adds nothing (the source's bytes leave with its
+    // tombstone); a copy adds the source's size less what it replaces.
+    if (mode === 'copy') {
+      const overQuota = refuseOverQuota(ctx, q.userId, source.size - liveSize(targetHead));
+      if (overQuota) return overQuota;
+    }
 
     const revision = q.copyContent(
       targetCollection,

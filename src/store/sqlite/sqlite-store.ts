@@ -15,12 +15,15 @@ import type { Migration, MigrateResult } from './migrate.ts';
 import { MIGRATIONS } from './schema.ts';
 import { createSqliteAccountRepository } from './sqlite-account-repository.ts';
 import { createSqliteUserStore } from './sqlite-user-store.ts';
+import { usageMismatches } from './usage.ts';
 import { sha256Hex } from '../content.ts';
 
 export interface OpenSqliteStoreOptions {
   databasePath: string;
   blobs: BlobEngine;
   inlineLimitBytes: number;
+  /** The quota of a user who has none of their own, in bytes; null or absent: no limit. */
+  defaultQuotaBytes?: number | null;
   /** Where the safety copy goes before a schema migration. */
   migrationCopyDir: string;
   /** The store id to record if the database is new. An existing database keeps its own. */
@@ -85,6 +88,7 @@ function createStore(db: Database.Database, options: OpenSqliteStoreOptions): St
     inFlight,
     blobs: options.blobs,
     inlineLimitBytes: options.inlineLimitBytes,
+    defaultQuotaBytes: options.defaultQuotaBytes ?? null,
     now: () => clock().toISOString(),
   };
   const meta = (key: string): string | null =>
@@ -199,6 +203,9 @@ async function checkIntegrity(ctx: SqliteContext, verifyBlobContent: boolean): P
     } catch (error) {
       problems.push({ kind: 'blob-hash-mismatch', detail: `blob ${hash}: ${error instanceof Error ? error.message : String(error)}` });
     }
+  }
+  for (const { userId, kept, counted } of usageMismatches(ctx)) {
+    problems.push({ kind: 'usage-mismatch', detail: `user ${userId}: the kept usage is ${kept} bytes, a recount finds ${counted}` });
   }
   checkedRevisions += ctx.db.prepare("SELECT count(*) FROM revisions WHERE storage != 'inline'").pluck().get() as number;
   return { ok: problems.length === 0, checkedRevisions, checkedBlobs, problems };

@@ -25,7 +25,8 @@ import { collectionMethods } from './sqlite-collections.ts';
 import { heldContent } from './sqlite-content-lookup.ts';
 import { transferItem } from './sqlite-item-transfer.ts';
 import { StoredContentError } from './stored-content-error.ts';
-import { assertValidPath, checkHeadPrecondition, checkPrecondition, newRevisionId, userQueries } from './user-queries.ts';
+import { assertValidPath, checkHeadPrecondition, checkPrecondition, liveSize, newRevisionId, userQueries } from './user-queries.ts';
+import { readUsage, refuseOverQuota } from './usage.ts';
 
 const ITEM = `SELECT ${ITEM_COLUMNS} FROM items i JOIN revisions r ON r.id = i.head_revision_id WHERE i.collection_id = ? AND i.name = ?`;
 
@@ -40,12 +41,23 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
   const writeItem = async (collectionPath: string, name: string, content: ContentSource, options: WriteOptions): Promise<WriteResult> => {
     // Checked again inside the transaction; this early look avoids storing a blob for a
     // write that cannot succeed.
-    if (!q.liveCollection(collectionPath)) return { kind: 'no-collection' };
+    const early = q.liveCollection(collectionPath);
+    if (!early) return { kind: 'no-collection' };
+    // Reading stops once the content is past the room left (the content it replaces counts
+    // as room), so an upload far over quota does not fill the disk first.
+    const usage = readUsage(ctx, userId);
+    const quotaLimit =
+      usage.quotaBytes === null ? undefined : Math.max(0, usage.quotaBytes - usage.usedBytes) + liveSize(q.itemHead(early.id, name));
+    const maxBytes = tighter(options.maxBytes, quotaLimit);
     const ingested = await ingestContent(content, ctx.blobs, {
       inlineLimitBytes: ctx.inlineLimitBytes,
-      ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
     });
-    if (ingested.kind === 'too-large') return ingested;
+    if (ingested.kind === 'too-large') {
+      const { quotaBytes, usedBytes } = usage;
+      const stoppedByQuota = quotaLimit !== undefined && (options.maxBytes === undefined || quotaLimit < options.maxBytes);
+      return quotaBytes !== null && stoppedByQuota ? { kind: 'over-quota', quotaBytes, usedBytes } : ingested;
+    }
 
     return ctx.committer.run((): WriteResult => {
       const collection = q.liveCollection(collectionPath);
@@ -63,6 +75,8 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
       if (failed) return { kind: 'precondition-failed', current: failed.current };
       const holder = q.keyHolder(collection.id, options.uniqueKey ?? null, [name]);
       if (holder !== null) return { kind: 'key-conflict', existingName: holder };
+      const overQuota = refuseOverQuota(ctx, userId, ingested.size - liveSize(head));
+      if (overQuota) return overQuota;
       const revision = appendRevision(ctx, {
         userId,
         collectionId: collection.id,
@@ -197,6 +211,8 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
         if (failed) return { kind: 'precondition-failed', current: failed.current };
         const holder = q.keyHolder(collection.id, source.unique_key, [name]);
         if (holder !== null) return { kind: 'key-conflict', existingName: holder };
+        const overQuota = refuseOverQuota(ctx, userId, source.size - liveSize(head));
+        if (overQuota) return overQuota;
         const target = { itemId: head.itemId, name, parentId: head.id };
         return { kind: 'restored', revision: q.copyContent(collection, target, source, options, source.id) };
       });
@@ -230,6 +246,8 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
         if (!source) return { kind: 'not-found' };
         const holder = q.keyHolder(collection.id, source.unique_key, [name]);
         if (holder !== null) return { kind: 'key-conflict', existingName: holder };
+        const overQuota = refuseOverQuota(ctx, userId, source.size);
+        if (overQuota) return overQuota;
         const target = { itemId: head.itemId, name, parentId: head.id };
         return { kind: 'restored', revision: q.copyContent(collection, target, source, options, source.id) };
       });
@@ -241,6 +259,10 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
 
     async changesSince(query: ChangesQuery): Promise<Change[]> {
       return readChanges(ctx, { ...query, userId });
+    },
+
+    async usage() {
+      return readUsage(ctx, userId);
     },
 
     importRevision(input) {
@@ -259,4 +281,11 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
       return (ctx.sql('SELECT max(seq) FROM changes WHERE user_id = ?').pluck().get(userId) as number | null) ?? 0;
     },
   } satisfies UserStore;
+}
+
+/** The smaller of two optional limits. */
+function tighter(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }

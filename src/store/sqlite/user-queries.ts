@@ -49,6 +49,12 @@ export function checkHeadPrecondition(precondition: Precondition | undefined, he
   return null;
 }
 
+/** What an item's head counts for in the user's usage: its size, or nothing if it is a
+ * tombstone or there is no item. */
+export function liveSize(head: Revision | null): number {
+  return head && !head.deleted ? head.size : 0;
+}
+
 export function newRevisionId(clientMade: string | undefined): string {
   return clientMade ?? randomUUID();
 }
@@ -72,6 +78,7 @@ export function userQueries(ctx: SqliteContext, userId: number) {
     return collection;
   };
   return {
+    userId,
     liveCollection,
     collectionById(id: number): Collection {
       return toCollection(ctx.sql('SELECT * FROM collections WHERE id = ?').get(id) as CollectionRow);

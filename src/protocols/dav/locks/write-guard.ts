@@ -61,7 +61,7 @@ async function stateOf(context: DavContext, rawPath: string | null, wantsEtag: b
   if (wantsEtag && rawPath !== null) {
     try {
       const found = await lookup(context, rawPath);
-      if (found.kind === 'item') etag = etagOf(found.item.head);
+      if (found.kind === 'item') etag = etagOf(found.item.head, found.collection.kind);
     } catch {
       // A tag naming something outside the user's space, or not a valid path, has no state.
     }
