@@ -116,5 +116,7 @@ describe('heal: a server that came back empty', () => {
     }
     const item = await fetch(`${fresh.url}/api/v1/collections/contacts/items/gone.vcf`, { headers: { authorization: fresh.bearer.alice } });
     assert.equal(item.status, 404, 'a deleted item stays deleted after the heal');
+    const integrity = await fresh.store.checkIntegrity({ verifyBlobContent: true });
+    assert.deepEqual(integrity.problems, [], 'the healed store passes its integrity check (heads, blobs, usage)');
   });
 });

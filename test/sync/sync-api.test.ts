@@ -16,7 +16,11 @@ describe('sync API', () => {
     alice = syncClient(server.url, server.bearer.alice);
     bob = syncClient(server.url, server.appPassword.bob);
   });
-  after(() => server.close());
+  after(async () => {
+    // Everything the tests pushed, merged and resolved left a consistent store.
+    assert.deepEqual((await server.store.checkIntegrity({ verifyBlobContent: true })).problems, []);
+    await server.close();
+  });
 
   test('the handshake names the store, its generation and sequence, the user\'s collections and the limits', async () => {
     const { status, body } = await alice.handshake();
