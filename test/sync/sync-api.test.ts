@@ -256,6 +256,23 @@ describe('sync API', () => {
     assert.ok((await alice.content(change.content.href)).equals(big));
   });
 
+  test('a page stops carrying content inline after 4 MiB and refers to the rest', async () => {
+    const { cursor } = await alice.pullAll();
+    const size = 60 * 1024;
+    const batch = Array.from({ length: 80 }, (_, i) =>
+      newRevision({ item: `chunk-${i}.bin`, collection: { path: 'files', kind: 'files' }, content: Buffer.alloc(size, i).toString('base64'), contentType: 'application/octet-stream' }),
+    );
+    assert.ok((await alice.push(batch)).every((r) => r.result === 'applied'));
+    const page = await alice.pull(cursor, { limit: 100 });
+    const revisions = (page.body.changes as ChangeJson[]).filter((c) => c.type === 'revision');
+    assert.equal(revisions.length, 80);
+    const inline = revisions.filter((c) => c.type === 'revision' && c.content !== null && 'base64' in c.content);
+    assert.equal(inline.length, Math.floor((4 * 1024 * 1024) / size));
+    const last = revisions[79];
+    assert.ok(last?.type === 'revision' && last.content && 'href' in last.content);
+    assert.ok((await alice.content(last.content.href)).equals(Buffer.alloc(size, 79)));
+  });
+
   test('missing answers only for this user: another user\'s revision counts as missing, and its id cannot be taken over', async () => {
     const mine = newRevision({ item: 'mine.vcf', text: vcard('mine', 'FN:Mine') });
     await alice.push([mine]);

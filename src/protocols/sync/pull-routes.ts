@@ -14,6 +14,9 @@ export const DEFAULT_PULL_LIMIT = 500;
 export const MAX_PULL_LIMIT = 1000;
 /** Content up to this size travels inline (base64) in a pull; larger is fetched by reference. */
 export const INLINE_PULL_BYTES = 64 * 1024;
+/** Past this much inline content in one page, the rest of the page's content goes by
+ * reference, so a page of a thousand changes stays a few megabytes. */
+export const INLINE_PAGE_BYTES = 4 * 1024 * 1024;
 
 export interface PullOptions {
   identity: () => Promise<StoreIdentity>;
@@ -62,16 +65,23 @@ export function serverForgot(reply: FastifyReply, identity: StoreIdentity, reaso
   });
 }
 
-async function changeJson(change: Change, userStore: UserStore, paths: ReadonlyMap<number, string>): Promise<Record<string, unknown>> {
+async function changeJson(
+  change: Change,
+  userStore: UserStore,
+  paths: ReadonlyMap<number, string>,
+  budget: { inlineBytes: number },
+): Promise<Record<string, unknown>> {
   if (change.kind === 'collection') return { seq: change.seq, type: 'collection', collection: syncCollectionJson(change.collection) };
   const revision = change.revision;
   let content: Record<string, string> | null = null;
   if (!revision.deleted) {
-    const stored = revision.size <= INLINE_PULL_BYTES ? await userStore.readContent(revision.id) : null;
+    const inline = revision.size <= INLINE_PULL_BYTES && revision.size <= budget.inlineBytes;
+    const stored = inline ? await userStore.readContent(revision.id) : null;
     if (stored) {
       const chunks: Uint8Array[] = [];
       for await (const chunk of stored.open()) chunks.push(chunk);
       content = { base64: Buffer.concat(chunks).toString('base64') };
+      budget.inlineBytes -= revision.size;
     } else content = { href: `/api/v1/sync/content/${encodeURIComponent(revision.id)}` };
   }
   return { seq: change.seq, type: 'revision', revision: syncRevisionJson(revision, paths), content };
@@ -122,7 +132,8 @@ export function registerPullRoutes(app: FastifyInstance, options: PullOptions): 
     const next = more ? last : Math.max(last, identity.sequence);
     const paths = await collectionPaths(userStore);
     const changes = [];
-    for (const change of page) changes.push(await changeJson(change, userStore, paths));
+    const budget = { inlineBytes: INLINE_PAGE_BYTES };
+    for (const change of page) changes.push(await changeJson(change, userStore, paths, budget));
     return { changes, more, cursor: encodeCursor({ storeId: identity.storeId, generation: identity.generation, sequence: next }) };
   });
 
