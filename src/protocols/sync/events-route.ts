@@ -25,7 +25,8 @@ export function registerEventsRoute(app: FastifyInstance, options: EventsOptions
     for (const end of [...open]) end();
   });
 
-  app.get('/events', async (request, reply) => {
+  // No automatic HEAD: a stream has no end for HEAD to stop at.
+  app.get('/events', { exposeHeadRoute: false }, async (request, reply) => {
     const { userStore } = signedIn(request);
     const [identity, userSequence] = await Promise.all([options.identity(), userStore.latestSequence()]);
     reply.hijack();
