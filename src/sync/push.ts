@@ -107,8 +107,12 @@ async function resolveDivergence(
   // An edit the device made wins over a delete it never saw: nothing is lost, and the
   // tombstone stays in the history, marked.
   if (head.deleted) return { then: { kind: 'conflict-imported-wins' }, fields: ['deleted'] };
+  // A device whose clock runs ahead must not win every conflict: a time in the future
+  // counts as now.
+  const pushedAt = pushed.createdAt < new Date().toISOString() ? pushed.createdAt : new Date().toISOString();
+  const pushedIsLater = pushedAt > head.createdAt;
   const laterWins = (fields: string[]) => ({
-    then: pushed.createdAt > head.createdAt ? ({ kind: 'conflict-imported-wins' } as const) : ({ kind: 'conflict-head-wins', author: SERVER_AUTHOR } as const),
+    then: pushedIsLater ? ({ kind: 'conflict-imported-wins' } as const) : ({ kind: 'conflict-head-wins', author: SERVER_AUTHOR } as const),
     fields,
   });
   const base = pushed.baseRevisionId === null ? null : await ctx.userStore.getRevision(pushed.baseRevisionId);
@@ -116,7 +120,7 @@ async function resolveDivergence(
   if (!base || base.itemId !== head.itemId || base.deleted || pushedBytes === null) return laterWins(['content']);
   const [baseBytes, headBytes] = await Promise.all([contentBytes(ctx.userStore, base.id), contentBytes(ctx.userStore, head.id)]);
   if (!baseBytes || !headBytes) return laterWins(['content']);
-  const prefer = pushed.createdAt > head.createdAt ? 'theirs' : 'ours';
+  const prefer = pushedIsLater ? 'theirs' : 'ours';
   const merged = mergeContent(pushed.collection.kind, { base: baseBytes, ours: headBytes, theirs: pushedBytes, prefer });
   if (merged.kind !== 'merged') return laterWins(merged.kind === 'conflict' ? merged.fields : ['content']);
   const contentType = head.contentType ?? pushed.contentType ?? null;
@@ -170,7 +174,7 @@ export async function pushRevision(ctx: PushContext, pushed: PushedRevision): Pr
     const item = await ctx.userStore.getItem(pushed.collection.path, pushed.item);
     return { result: 'already-applied', head: item?.head ?? null };
   }
-  let contentType = pushed.contentType ?? null;
+  let contentType = pushed.contentType ?? (pushed.deleted ? null : 'application/octet-stream');
   let uniqueKey: string | undefined;
   const pushedBytes = pushed.content ?? null;
   if (!pushed.deleted && needsContentCheck(pushed.collection) && pushedBytes) {

@@ -118,7 +118,8 @@ describe('sync API', () => {
     assert.equal(await now.text(), vcard('alan', 'FN:A. M. Turing'));
 
     // Made later than the head: it wins, and the head it replaced is the conflict.
-    const newer = newRevision({ item: 'alan.vcf', baseRevisionId: serverSide.id, text: vcard('alan', 'FN:Alan Mathison Turing'), createdAt: '2030-01-01T00:00:00.000Z' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const newer = newRevision({ item: 'alan.vcf', baseRevisionId: serverSide.id, text: vcard('alan', 'FN:Alan Mathison Turing') });
     const [won] = await alice.push([newer]);
     assert.equal(won?.result, 'conflict');
     assert.equal(won?.winner, 'pushed');
@@ -137,6 +138,18 @@ describe('sync API', () => {
     const open = (await alice.conflicts()).body.conflicts as Array<{ itemName: string }>;
     assert.ok(!open.some((c) => c.itemName === 'alan.vcf'));
     assert.equal((await alice.resolve(older.id, true)).status, 404);
+  });
+
+  test('a time in the future counts as the time of the push when a conflict is decided', async () => {
+    const hour = 3600_000;
+    const base = newRevision({ item: 'clock.vcf', text: vcard('clock', 'FN:Base') });
+    const ahead = newRevision({ item: 'clock.vcf', baseRevisionId: base.id, text: vcard('clock', 'FN:Ahead'), createdAt: new Date(Date.now() + hour).toISOString() });
+    await alice.push([base, ahead]);
+    const further = newRevision({ item: 'clock.vcf', baseRevisionId: base.id, text: vcard('clock', 'FN:Further'), createdAt: new Date(Date.now() + 2 * hour).toISOString() });
+    const [result] = await alice.push([further]);
+    assert.equal(result?.result, 'conflict');
+    assert.equal(result?.winner, 'server', 'two hours ahead is not later than a head stamped one hour ahead');
+    assert.equal(result?.head?.restoredFrom, ahead.id);
   });
 
   test('an invalid vCard is refused with a reason, and nothing is stored', async () => {
