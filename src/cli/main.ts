@@ -1,12 +1,14 @@
 // The `holdfast` command: picks the command named by the first argument and returns its
 // exit code. Each command lives in its own file; see docs/cli.md.
 import { appPasswordCommand } from './app-password.ts';
+import { backupCommand } from './backup.ts';
 import { EXIT, failure, usageError } from './command.ts';
 import type { Command } from './command.ts';
 import { historyCommand } from './history.ts';
 import { processIo } from './io.ts';
 import type { CliIo } from './io.ts';
 import { STORE_OPTIONS_USAGE } from './open-data-store.ts';
+import { restoreCommand } from './restore.ts';
 import { statusCommand } from './status.ts';
 import { tokenCommand } from './token.ts';
 import { trashCommand } from './trash.ts';
@@ -31,6 +33,8 @@ const COMMANDS: readonly Command[] = [
   trashCommand,
   historyCommand,
   statusCommand,
+  backupCommand,
+  restoreCommand,
 ];
 
 const USAGE = `Usage: holdfast COMMAND [ARGUMENTS]

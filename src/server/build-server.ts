@@ -21,6 +21,7 @@ import { installMetrics } from './metrics.ts';
 import { HoldfastLogController, installRequestLog } from './request-log.ts';
 import { installDrain } from './shutdown.ts';
 import type { CommitBatches } from './commit-batches.ts';
+import type { TargetLag } from '../backup/follower.ts';
 
 export interface ServerDeps {
   store: Store;
@@ -28,6 +29,8 @@ export interface ServerDeps {
   config: HoldfastConfig;
   /** The relay the store reports its commit batches to, for /metrics. */
   commitBatches?: CommitBatches;
+  /** How far each backup target is behind, for /metrics (when backup is on). */
+  backupLag?: () => Promise<TargetLag[]>;
   /** A pino logger; by default one at config.logLevel writing JSON lines to stdout. */
   logger?: FastifyBaseLogger;
   /** The WebDAV lock table; by default a new one in memory. Tests pass one with their own clock. */
@@ -63,7 +66,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installErrorHandlers(app, config.maxBodyBytes);
   installDrain(app);
   installRequestLog(app);
-  const metrics = installMetrics(app, store, deps.commitBatches);
+  const metrics = installMetrics(app, store, deps.commitBatches, deps.backupLag);
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });

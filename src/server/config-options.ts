@@ -3,6 +3,7 @@
 // `serve` command's flags, `--help` and docs/configuration.md cannot drift apart
 // (test/server/config-docs.test.ts checks the doc against this table).
 import { z } from 'zod';
+import { parseTarget, splitTargets } from '../backup/parse-target.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -21,6 +22,11 @@ export interface HoldfastConfig {
   trustProxy: boolean;
   maxUploadBytes: number;
   uploadExpiryHours: number;
+  /** Backup targets as written (`dir:/path`, `s3://bucket/prefix`), comma-separated. */
+  backupTargets?: string | undefined;
+  /** Optional so callers that build a config by hand (tests) need not name it. */
+  backupSnapshotEveryChanges?: number;
+  backupMode?: 'async' | 'sync';
 }
 
 /** How a value is written in the environment or on the command line. */
@@ -210,6 +216,51 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
       'bytes are deleted and it cannot be resumed. Announced to clients as Upload-Expires.',
     expected: 'a whole number of hours from 1 to 720',
     schema: z.number().int().min(1).max(720),
+  },
+  {
+    key: 'backupTargets',
+    type: 'text',
+    default: undefined,
+    env: 'HOLDFAST_BACKUP_TARGETS',
+    flag: 'backup-targets',
+    placeholder: 'TARGETS',
+    description:
+      'Where the server backs up continuously, as a comma-separated list of "dir:/path" (a directory on ' +
+      'another disk or mount) and "s3://bucket/prefix" (S3-compatible storage; endpoint and credentials ' +
+      'from HOLDFAST_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY). Unset: no backup. See docs/backup.md.',
+    expected: 'a comma-separated list of "dir:/path" or "s3://bucket/prefix" targets',
+    schema: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((s) => splitTargets(s).length > 0 && splitTargets(s).every((t) => parseTarget(t).kind === 'ok')),
+  },
+  {
+    key: 'backupMode',
+    type: 'text',
+    default: 'async',
+    env: 'HOLDFAST_BACKUP_MODE',
+    flag: 'backup-mode',
+    placeholder: 'MODE',
+    description:
+      'async: a write is answered once it is durable on this server, and reaches the backup targets about a ' +
+      'second later. sync: a write is answered only once every backup target holds it too (slower writes; ' +
+      'a target that does not confirm within 30 s fails the write).',
+    expected: 'async or sync',
+    schema: z.enum(['async', 'sync']),
+  },
+  {
+    key: 'backupSnapshotEveryChanges',
+    type: 'whole number',
+    default: '10000',
+    env: 'HOLDFAST_BACKUP_SNAPSHOT_EVERY_CHANGES',
+    flag: 'backup-snapshot-every-changes',
+    placeholder: 'N',
+    description:
+      'The backup writes a new snapshot of the metadata after this many changes, so a restore replays at ' +
+      'most this many changes after its snapshot.',
+    expected: 'a whole number of changes from 100 to 10000000',
+    schema: z.number().int().min(100).max(10_000_000),
   },
 ];
 

@@ -55,6 +55,9 @@ const configSchema = z.strictObject({
   trustProxy: z.boolean(),
   maxUploadBytes: z.number(),
   uploadExpiryHours: z.number(),
+  backupTargets: z.string().optional(),
+  backupSnapshotEveryChanges: z.number(),
+  backupMode: z.enum(['async', 'sync']),
 });
 
 export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
@@ -109,7 +112,10 @@ export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
     // Only reachable if the table and the schema above disagree: a bug, said plainly.
     return { kind: 'invalid', errors: parsed.error.issues.map((i) => `internal: setting "${i.path.join('.')}": ${i.message}`) };
   }
-  return { kind: 'ok', config: { ...parsed.data, storeId: parsed.data.storeId, defaultQuotaBytes: parsed.data.defaultQuotaBytes } };
+  return {
+    kind: 'ok',
+    config: { ...parsed.data, storeId: parsed.data.storeId, defaultQuotaBytes: parsed.data.defaultQuotaBytes, backupTargets: parsed.data.backupTargets },
+  };
 }
 
 function checkValue(option: ConfigOption, found: Found): string | undefined {

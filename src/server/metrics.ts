@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.ts';
 import type { CommitBatches } from './commit-batches.ts';
+import type { TargetLag } from '../backup/follower.ts';
 
 export type AuthFailureReason = 'missing' | 'malformed' | 'invalid' | 'rate-limited';
 
@@ -12,7 +13,12 @@ export interface ServerMetrics {
   authFailure: (reason: AuthFailureReason) => void;
 }
 
-export function installMetrics(app: FastifyInstance, store: Store, commitBatches?: CommitBatches): ServerMetrics {
+export function installMetrics(
+  app: FastifyInstance,
+  store: Store,
+  commitBatches?: CommitBatches,
+  backupLag?: () => Promise<TargetLag[]>,
+): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -85,6 +91,8 @@ export function installMetrics(app: FastifyInstance, store: Store, commitBatches
     });
   }
 
+  if (backupLag) installBackupMetrics(registry, backupLag);
+
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     // The route pattern, never the raw URL: item names must not become label values.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -98,4 +106,30 @@ export function installMetrics(app: FastifyInstance, store: Store, commitBatches
   });
 
   return { registry, authFailure: (reason) => authFailures.inc({ reason }) };
+}
+
+/** How far each backup target is behind the store, in changes and in seconds. */
+function installBackupMetrics(registry: Registry, backupLag: () => Promise<TargetLag[]>): void {
+  const gauge = (name: string, help: string, value: (lag: TargetLag) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['target'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const lag of await backupLag()) {
+            const v = value(lag);
+            if (v !== null) this.set({ target: lag.target }, v);
+          }
+        } catch {
+          // no number beats a stale one
+        }
+      },
+    });
+  gauge('holdfast_backup_behind_changes', 'Changes the store has that the backup target does not yet.', (lag) => lag.behindChanges);
+  gauge('holdfast_backup_behind_seconds', 'Age of the oldest change the backup target does not have yet (0 when caught up).', (lag) => lag.behindSeconds);
+  gauge('holdfast_backup_shipped_sequence', 'The highest change-log sequence number the backup target holds.', (lag) => lag.shippedSeq);
+  gauge('holdfast_backup_target_healthy', '1 if the last backup pass to the target succeeded, 0 if it failed (see the error log).', (lag) => (lag.lastError === null ? 1 : 0));
 }

@@ -10,6 +10,9 @@ import type { HoldfastConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { closeGracefully } from './shutdown.ts';
 import { createCommitBatches } from './commit-batches.ts';
+import { startConfiguredBackup } from '../backup/start-backup.ts';
+import type { BackupFollower } from '../backup/follower.ts';
+import { withSynchronousBackup } from '../backup/synchronous.ts';
 
 export interface RunningServer {
   url: string;
@@ -72,11 +75,18 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
   }
 
   let app: FastifyInstance | undefined;
+  let backup: BackupFollower | null = null;
   try {
-    app = await buildServer({ store, accounts: createAccounts(store.accounts), config, logger, commitBatches, indexPhotos: true });
+    backup = await startConfiguredBackup(config, store, config.dataDir, logger);
+    if (backup) commitBatches.subscribe(backup.notify);
+    const backupLag = backup?.lag;
+    // In sync mode the protocols see a store whose writes wait for the targets.
+    const served = backup && config.backupMode === 'sync' ? withSynchronousBackup(store, backup) : store;
+    app = await buildServer({ store: served, accounts: createAccounts(store.accounts), config, logger, commitBatches, indexPhotos: true, ...(backupLag ? { backupLag } : {}) });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close();
+    await backup?.stop();
     await store.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -103,11 +113,17 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
   }
 
   const running = app;
+  const follower = backup;
+  // The backup's last pass runs after the last request and before the store closes.
+  const storeAfterBackup = follower === null ? store : { ...store, close: async () => {
+    await follower.stop();
+    await store.close();
+  } };
   let closing: Promise<void> | undefined;
   return {
     url,
     storeId: identity.storeId,
     initialized: opened.initialized,
-    close: () => (closing ??= closeGracefully(running, store, config.shutdownTimeoutSeconds, logger)),
+    close: () => (closing ??= closeGracefully(running, storeAfterBackup, config.shutdownTimeoutSeconds, logger)),
   };
 }

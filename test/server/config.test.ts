@@ -45,6 +45,9 @@ describe('configuration', () => {
       trustProxy: false,
       maxUploadBytes: 16 * 1024 ** 3,
       uploadExpiryHours: 24,
+      backupTargets: undefined,
+      backupSnapshotEveryChanges: 10_000,
+      backupMode: 'async',
     });
   });
 

@@ -7,6 +7,7 @@
 // Charged: the current content of live items in live collections. Not charged: history
 // (older revisions) and the trash, which are the server's safety net — a user who deletes
 // to make room must get the room, or nobody would ever delete to free space.
+import type Database from 'better-sqlite3';
 import type { OverQuota, UserUsage } from '../types.ts';
 import type { SqliteContext } from './context.ts';
 
@@ -54,18 +55,24 @@ export function chargedSizeOfItem(ctx: SqliteContext, itemId: number): number {
   return row && row.deleted === 0 ? row.size : 0;
 }
 
+/** The live bytes of the user `u`, counted from scratch. */
+const COUNTED_USAGE = `coalesce((
+  SELECT sum(r.size) FROM collections c
+  JOIN items i ON i.collection_id = c.id AND i.deleted = 0
+  JOIN revisions r ON r.id = i.head_revision_id
+  WHERE c.user_id = u.id AND c.deleted_at IS NULL
+), 0)`;
+
+/** Sets every user's kept figure from a recount: for rows written under the store rather
+ * than through it (a restore from backup). */
+export function recountUsage(db: Database.Database): void {
+  db.prepare(`UPDATE users AS u SET used_bytes = ${COUNTED_USAGE}`).run();
+}
+
 /** Users whose kept figure differs from a recount (for the integrity check). */
 export function usageMismatches(ctx: SqliteContext): Array<{ userId: number; kept: number; counted: number }> {
   return ctx.db
-    .prepare(
-      `SELECT u.id AS userId, u.used_bytes AS kept, coalesce((
-         SELECT sum(r.size) FROM collections c
-         JOIN items i ON i.collection_id = c.id AND i.deleted = 0
-         JOIN revisions r ON r.id = i.head_revision_id
-         WHERE c.user_id = u.id AND c.deleted_at IS NULL
-       ), 0) AS counted
-       FROM users u`,
-    )
+    .prepare(`SELECT u.id AS userId, u.used_bytes AS kept, ${COUNTED_USAGE} AS counted FROM users u`)
     .all()
     .filter((row) => {
       const { kept, counted } = row as { kept: number; counted: number };
