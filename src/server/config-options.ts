@@ -27,6 +27,11 @@ export interface HoldfastConfig {
   /** Optional so callers that build a config by hand (tests) need not name it. */
   backupSnapshotEveryChanges?: number;
   backupMode?: 'async' | 'sync';
+  /** Retention (src/backup/retention.ts); optional like backupSnapshotEveryChanges. */
+  backupPrune?: boolean;
+  backupKeepAllDays?: number;
+  backupKeepDailyDays?: number;
+  backupKeepMonthlyMonths?: number;
 }
 
 /** How a value is written in the environment or on the command line. */
@@ -261,6 +266,59 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
       'most this many changes after its snapshot.',
     expected: 'a whole number of changes from 100 to 10000000',
     schema: z.number().int().min(100).max(10_000_000),
+  },
+  {
+    key: 'backupPrune',
+    type: 'boolean',
+    default: 'true',
+    env: 'HOLDFAST_BACKUP_PRUNE',
+    flag: 'backup-prune',
+    placeholder: '',
+    description:
+      'Apply the retention policy (backupKeepAllDays, backupKeepDailyDays, backupKeepMonthlyMonths) to every ' +
+      'backup target: after each snapshot and at least daily. Set it to false for a target whose credentials ' +
+      'may not delete (object lock): the target then keeps everything.',
+    expected: 'true or false',
+    schema: z.boolean(),
+  },
+  {
+    key: 'backupKeepAllDays',
+    type: 'whole number',
+    default: '30',
+    env: 'HOLDFAST_BACKUP_KEEP_ALL_DAYS',
+    flag: 'backup-keep-all-days',
+    placeholder: 'DAYS',
+    description:
+      'Retention keeps every point in time of this many recent days restorable (to the change), with ' +
+      'every snapshot and segment they need.',
+    expected: 'a whole number of days from 1 to 36500',
+    schema: z.number().int().min(1).max(36_500),
+  },
+  {
+    key: 'backupKeepDailyDays',
+    type: 'whole number',
+    default: '90',
+    env: 'HOLDFAST_BACKUP_KEEP_DAILY_DAYS',
+    flag: 'backup-keep-daily-days',
+    placeholder: 'DAYS',
+    description:
+      'Retention also keeps the newest snapshot of each of this many recent days (UTC), restorable to its ' +
+      'sequence number. 0: none beyond the keep-all window.',
+    expected: 'a whole number of days from 0 to 36500',
+    schema: z.number().int().min(0).max(36_500),
+  },
+  {
+    key: 'backupKeepMonthlyMonths',
+    type: 'whole number',
+    default: '12',
+    env: 'HOLDFAST_BACKUP_KEEP_MONTHLY_MONTHS',
+    flag: 'backup-keep-monthly-months',
+    placeholder: 'MONTHS',
+    description:
+      'Retention also keeps the newest snapshot of each of this many recent months (UTC), restorable to its ' +
+      'sequence number. 0: none.',
+    expected: 'a whole number of months from 0 to 1200',
+    schema: z.number().int().min(0).max(1200),
   },
 ];
 

@@ -57,6 +57,10 @@ const configSchema = z.strictObject({
   uploadExpiryHours: z.number(),
   backupTargets: z.string().optional(),
   backupSnapshotEveryChanges: z.number(),
+  backupPrune: z.boolean(),
+  backupKeepAllDays: z.number(),
+  backupKeepDailyDays: z.number(),
+  backupKeepMonthlyMonths: z.number(),
   backupMode: z.enum(['async', 'sync']),
 });
 

@@ -48,6 +48,10 @@ describe('configuration', () => {
       backupTargets: undefined,
       backupSnapshotEveryChanges: 10_000,
       backupMode: 'async',
+      backupPrune: true,
+      backupKeepAllDays: 30,
+      backupKeepDailyDays: 90,
+      backupKeepMonthlyMonths: 12,
     });
   });
 
