@@ -1,6 +1,7 @@
 // Which generation, snapshot and segments rebuild the store at a requested point.
 import type { Catalog, GenerationCatalog } from './catalog.ts';
 import type { SegmentManifest, SnapshotManifest } from './format.ts';
+import { contiguousReach, restorableSpans } from './retention-coverage.ts';
 
 export type RestorePoint = { kind: 'latest' } | { kind: 'seq'; seq: number } | { kind: 'time'; at: Date };
 
@@ -59,6 +60,23 @@ export function planRestore(catalog: Catalog, point: RestorePoint): PlanResult {
     return { kind: 'not-covered', reason: `the target does not cover ${describePoint(point)} (${ranges})` };
   }
   const base = snapshot.seq;
+  // Retention may have removed segments: a point past a gap cannot be rebuilt, and is
+  // refused rather than restored as some earlier state.
+  const reach = contiguousReach(generation, base);
+  if (reach < untilSeq) {
+    const at = untilTime;
+    // A time before the gap is still exact if a change after it (and before the gap) is
+    // on the target: replay stops at that change and never reaches the gap.
+    const stopsBeforeGap = at !== null && generation.segments.some((s) => s.lastSeq > base && s.lastSeq <= reach && s.lastAt !== null && s.lastAt > at);
+    if (!stopsBeforeGap) {
+      const spans = catalog.generations
+        .flatMap(restorableSpans)
+        .map((s) => `generation ${s.generation}: sequence ${s.fromSeq} to ${s.toSeq} (${s.fromTime} to ${s.toTime})`)
+        .join('; ');
+      return { kind: 'not-covered', reason: `the target no longer covers ${describePoint(point)}: changes after sequence ${reach} of generation ${generation.generation} were pruned by retention (restorable: ${spans})` };
+    }
+    untilSeq = reach;
+  }
   // A segment's records lie in firstSeq..lastSeq (an accounts-only one sits at lastSeq).
   const segments = generation.segments.filter((s) => s.lastSeq >= base && s.firstSeq <= untilSeq);
   return { kind: 'planned', plan: { generation, snapshot, segments, untilSeq, untilTime } };

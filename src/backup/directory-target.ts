@@ -122,5 +122,17 @@ class DirectoryTarget implements BackupTarget {
     }
   }
 
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    // The name is gone for good only once its directory is fsynced.
+    await fsyncDirectory(dirname(path));
+  }
+
   async close(): Promise<void> {}
 }

@@ -129,6 +129,7 @@ export function encryptedTarget(inner: BackupTarget, key: Buffer, exempt: string
     },
     list: (prefix: string): Promise<BackupObjectInfo[]> => inner.list(prefix),
     head: (name: string) => inner.head(name),
+    delete: (name: string) => inner.delete(name),
     close: () => inner.close(),
   };
 }

@@ -7,6 +7,8 @@ import type { BackupSource } from './sqlite-source.ts';
 import type { PassResult } from './ship.ts';
 import { TargetShipper } from './ship.ts';
 import type { BackupTarget } from './target.ts';
+import type { RetentionSchedule } from './retention-schedule.ts';
+import { retentionAfterPass } from './retention-schedule.ts';
 
 export interface FollowerLog {
   info(details: object, message: string): void;
@@ -46,6 +48,10 @@ export interface FollowerOptions {
   passphrase?: string | undefined;
   /** Poll this often even without a notification (commits by other processes). */
   pollMs?: number;
+  /** Apply this retention policy to each target between passes (retention-schedule.ts). */
+  retention?: RetentionSchedule | undefined;
+  /** The clock snapshots are stamped with (tests simulate days with it). */
+  now?: () => Date;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -55,7 +61,7 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
   const pollMs = options.pollMs ?? 1000;
   let stopping = false;
   const loops = options.targets.map((target) => {
-    const shipper = new TargetShipper(target, { store, source, passphrase: options.passphrase, ...(options.snapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: options.snapshotEveryChanges }) });
+    const shipper = new TargetShipper(target, { store, source, passphrase: options.passphrase, ...(options.now === undefined ? {} : { now: options.now }), ...(options.snapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: options.snapshotEveryChanges }) });
     const state = {
       shipper,
       lastError: null as string | null,
@@ -67,6 +73,7 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
       /** Callers of waitForShipped() waiting for this target to reach a sequence number. */
       seqWaiters: [] as Array<{ seq: number; resolve: () => void }>,
       done: Promise.resolve(),
+      prune: options.retention === undefined ? null : retentionAfterPass(target, shipper, options.retention, log),
     };
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
@@ -94,6 +101,7 @@ export function startBackupFollower(options: FollowerOptions): BackupFollower {
           if (result.segments > 0 || result.snapshots > 0) {
             log.info({ target: target.description, ...result }, `backup: shipped ${result.changes} change(s) to ${target.description}, up to sequence ${result.shippedSeq}`);
           }
+          if (state.prune !== null && !final) await state.prune(result);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           if (state.lastError !== message) log.error({ target: target.description, err: message }, `backup to ${target.description} failed; retrying: ${message}`);

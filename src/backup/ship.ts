@@ -88,6 +88,12 @@ export class TargetShipper {
     return this.state?.shippedSeq ?? null;
   }
 
+  /** Retention removed these blobs from the target: ship them again if they are needed. */
+  forgetBlobs(hashes: Iterable<string>): void {
+    if (this.state === null) return;
+    for (const hash of hashes) this.state.blobs.delete(hash);
+  }
+
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }

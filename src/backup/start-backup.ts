@@ -6,10 +6,26 @@ import { openTarget, parseTarget, splitTargets } from './parse-target.ts';
 import { openBackupSource } from './sqlite-source.ts';
 import type { BackupTarget } from './target.ts';
 import { PASSPHRASE_ENV } from './encryption.ts';
+import type { RetentionPolicy } from './retention.ts';
+import { DEFAULT_RETENTION } from './retention.ts';
 
 export interface BackupSettings {
   backupTargets?: string | undefined;
   backupSnapshotEveryChanges?: number | undefined;
+  backupPrune?: boolean | undefined;
+  backupKeepAllDays?: number | undefined;
+  backupKeepDailyDays?: number | undefined;
+  backupKeepMonthlyMonths?: number | undefined;
+}
+
+/** The retention policy the settings ask for, or null when pruning is off. */
+export function retentionPolicyOf(settings: BackupSettings): RetentionPolicy | null {
+  if (settings.backupPrune === false) return null;
+  return {
+    keepAllDays: settings.backupKeepAllDays ?? DEFAULT_RETENTION.keepAllDays,
+    keepDailyDays: settings.backupKeepDailyDays ?? DEFAULT_RETENTION.keepDailyDays,
+    keepMonthlyMonths: settings.backupKeepMonthlyMonths ?? DEFAULT_RETENTION.keepMonthlyMonths,
+  };
 }
 
 /** Opens every configured target; throws with the target's problem if one cannot be. */
@@ -37,12 +53,14 @@ export async function startConfiguredBackup(
 ): Promise<BackupFollower | null> {
   if (settings.backupTargets === undefined) return null;
   const targets = await openConfiguredTargets(settings.backupTargets, env);
+  const policy = retentionPolicyOf(settings);
   const follower = startBackupFollower({
     store,
     source: openBackupSource(dataDir),
     targets,
     log,
     passphrase: env[PASSPHRASE_ENV],
+    retention: policy === null ? undefined : { policy, passphrase: env[PASSPHRASE_ENV] },
     ...(settings.backupSnapshotEveryChanges === undefined ? {} : { snapshotEveryChanges: settings.backupSnapshotEveryChanges }),
   });
   log.info({ targets: targets.map((t) => t.description) }, `continuous backup to ${targets.map((t) => t.description).join(', ')}`);

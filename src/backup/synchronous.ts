@@ -4,22 +4,41 @@
 import type { Store, UserStore } from '../store/store.ts';
 import type { BackupFollower } from './follower.ts';
 
-/** The UserStore methods that change something. */
-const WRITES = new Set<string>([
-  'createCollection',
-  'updateCollection',
-  'deleteCollection',
-  'restoreCollection',
-  'moveCollection',
-  'copyCollection',
-  'putItem',
-  'deleteItem',
-  'moveItem',
-  'copyItem',
-  'setItemProps',
-  'restoreRevision',
-  'undelete',
-]);
+/** Every UserStore method, said to read or to write. A Record over the interface's keys, so
+ * a method added to UserStore does not compile until it is classed here: a write that
+ * slipped through unclassed would be acknowledged before the targets hold it. */
+const METHODS: Record<Exclude<keyof UserStore, 'userId'>, 'read' | 'write'> = {
+  listCollections: 'read',
+  getCollection: 'read',
+  createCollection: 'write',
+  updateCollection: 'write',
+  deleteCollection: 'write',
+  restoreCollection: 'write',
+  moveCollection: 'write',
+  copyCollection: 'write',
+  listItems: 'read',
+  getItem: 'read',
+  putItem: 'write',
+  deleteItem: 'write',
+  moveItem: 'write',
+  copyItem: 'write',
+  setItemProps: 'write',
+  getRevision: 'read',
+  readContent: 'read',
+  history: 'read',
+  restoreRevision: 'write',
+  listTrash: 'read',
+  undelete: 'write',
+  hasContent: 'read',
+  changesSince: 'read',
+  usage: 'read',
+  importRevision: 'write',
+  listConflicts: 'read',
+  resolveConflict: 'write',
+  latestSequence: 'read',
+};
+
+const isWrite = (property: string): boolean => (METHODS as Record<string, 'read' | 'write' | undefined>)[property] === 'write';
 
 export const SYNCHRONOUS_TIMEOUT_MS = 30_000;
 
@@ -43,7 +62,7 @@ export function withSynchronousBackup(store: Store, follower: BackupFollower, ti
     new Proxy(user, {
       get(target, property, receiver) {
         const value: unknown = Reflect.get(target, property, receiver);
-        if (typeof property !== 'string' || !WRITES.has(property) || typeof value !== 'function') return value;
+        if (typeof property !== 'string' || !isWrite(property) || typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
           const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           await confirm();

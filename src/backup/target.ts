@@ -1,4 +1,4 @@
-// Where a backup goes: a small, append-only object store. The backup writes each object
+// Where a backup goes: a small, append-only object store (only retention deletes). The backup writes each object
 // once under a name that is never reused, so a target never has to overwrite anything, and
 // an object that exists is complete (a directory renames into place; S3 puts atomically).
 // Both kinds pass one contract suite (test/backup/target-contract.ts).
@@ -23,6 +23,10 @@ export interface BackupTarget {
   list(prefix: string): Promise<BackupObjectInfo[]>;
   /** The object's size, or null if there is none. */
   head(key: string): Promise<BackupObjectInfo | null>;
+  /** Removes the object durably before resolving; a missing one is not an error. Used only
+   * by retention (retention.ts), which decides what no kept point needs; the backup itself
+   * never deletes. */
+  delete(key: string): Promise<void>;
   close(): Promise<void>;
 }
 

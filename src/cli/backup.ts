@@ -9,6 +9,8 @@ import { TargetShipper } from '../backup/ship.ts';
 import { openBackupSource } from '../backup/sqlite-source.ts';
 import type { BackupTarget } from '../backup/target.ts';
 import { verifyBackup } from '../backup/verify.ts';
+import { restorableSpans } from '../backup/retention-coverage.ts';
+import { backupPrune } from './backup-prune.ts';
 import { loadConfig } from '../server/config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { StoreIdentity } from '../store/types.ts';
@@ -31,6 +33,7 @@ const USAGE = `Usage:
   holdfast backup status [--target TARGET]... [--json]
   holdfast backup list [--target TARGET]... [--json]
   holdfast backup verify [--target TARGET]... [--json]
+  holdfast backup prune [--target TARGET]... [--dry-run] [--json]
 
 run      ships every change the targets lack, then exits (for cron; the server does
          this continuously when backupTargets is set)
@@ -38,6 +41,8 @@ status   how far each target is behind the store, and what it covers
 list     the snapshots on each target and the span of time each generation covers
 verify   checks every checksum and blob on the target, restores it into scratch
          space and checks the restored store; exits 1 and names what is wrong
+prune    removes what the retention policy does not keep, and lists the points
+         that stay restorable (holdfast backup prune --help)
 
 Options:
 ${TARGET_USAGE}
@@ -49,7 +54,7 @@ export const backupCommand: Command = {
   name: 'backup',
   summary: 'back up now, see what the backup covers, and verify that it restores',
   usage: USAGE,
-  run: (args, io) => runSubcommand(io, 'backup', USAGE, { run: backupRun, status: backupStatus, list: backupList, verify: backupVerify }, args),
+  run: (args, io) => runSubcommand(io, 'backup', USAGE, { run: backupRun, status: backupStatus, list: backupList, verify: backupVerify, prune: (rest, cliIo) => backupPrune(rest, cliIo) }, args),
 };
 
 const OPTIONS = {
@@ -179,6 +184,8 @@ function listEntries(catalog: Catalog) {
     generation: generation.generation,
     ...coverage(generation),
     segments: generation.segments.length,
+    // After retention, the spans of consecutive points that restore exactly.
+    restorable: restorableSpans(generation),
     snapshots: generation.snapshots.map((s) => ({ seq: s.seq, takenAt: s.takenAt, bytes: s.bytes, object: s.object })),
   }));
 }
@@ -198,8 +205,15 @@ async function backupList(args: string[], io: CliIo): Promise<number> {
     for (const { target, generations } of all) {
       writeLine(io.stdout, `${target}:`);
       if (generations.length === 0) writeLine(io.stdout, '  no backup yet');
+      const spans = generations.flatMap((g) => g.restorable);
+      const oldest = spans.reduce<(typeof spans)[number] | undefined>((o, s) => (o === undefined || s.fromTime < o.fromTime ? s : o), undefined);
+      const newest = generations.at(-1)?.restorable.at(-1);
+      if (oldest !== undefined && newest !== undefined) {
+        writeLine(io.stdout, `  oldest restorable point: ${oldest.fromTime} (generation ${oldest.generation}, sequence ${oldest.fromSeq}); newest: ${newest.toTime} (generation ${newest.generation}, sequence ${newest.toSeq})`);
+      }
       for (const g of generations) {
         writeLine(io.stdout, `  generation ${g.generation}: sequence ${g.fromSeq} to ${g.toSeq}, ${g.fromTime ?? '?'} to ${g.toTime ?? '?'}, ${g.segments} segment(s)`);
+        for (const span of g.restorable) writeLine(io.stdout, `    restorable: every point from sequence ${span.fromSeq} (${span.fromTime}) to ${span.toSeq} (${span.toTime})`);
         io.stdout.write(
           formatTable(
             ['    SNAPSHOT AT SEQUENCE', 'TAKEN', 'SIZE'],

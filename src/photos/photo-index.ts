@@ -8,6 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { PhotoMetadata } from './read-photo-metadata.ts';
 
 /** Bumped whenever the tables or what is extracted into them change: an older file is rebuilt. */
 const SCHEMA_VERSION = 1;
@@ -22,23 +23,15 @@ export type MediaStatus =
   /** Not an image or video: the library leaves it out. */
   | 'not-media';
 
-export interface MediaRecord {
+/** What the index keeps of one content: how it was processed, and what it says about
+ * itself. `takenAt` is as the camera recorded it (ISO 8601 with its offset when known);
+ * `takenAtMs` is the sort key (a time without an offset is read as UTC). */
+export interface MediaRecord extends PhotoMetadata {
   sha256: string;
   kind: 'image' | 'video' | null;
   mediaType: string | null;
   status: MediaStatus;
   reason: string | null;
-  /** As the camera recorded it: ISO 8601 with its offset when known, without one when not. */
-  takenAt: string | null;
-  /** Sort key: milliseconds since the epoch (a time without an offset is read as UTC). */
-  takenAtMs: number | null;
-  width: number | null;
-  height: number | null;
-  orientation: number | null;
-  make: string | null;
-  model: string | null;
-  latitude: number | null;
-  longitude: number | null;
   processedAt: string;
 }
 

@@ -9,6 +9,7 @@ import { davPlugin } from '../protocols/dav/dav-plugin.ts';
 import type { LockManager } from '../protocols/dav/locks/lock-manager.ts';
 import { photoApi } from '../protocols/rest/photo-routes.ts';
 import { restApi } from '../protocols/rest/routes.ts';
+import { syncApi } from '../protocols/sync/sync-plugin.ts';
 import type { Store } from '../store/store.ts';
 import { tusUploads } from '../uploads/tus-routes.ts';
 import { createAuthenticate } from './authenticate.ts';
@@ -41,6 +42,8 @@ export interface ServerDeps {
   now?: () => Date;
   /** Run the photo library's background indexer (the server does; most tests need not). */
   indexPhotos?: boolean;
+  /** How often sync event streams send a heartbeat; tests shorten it. */
+  syncHeartbeatMs?: number;
 }
 
 // Item names are up to 255 characters; percent-encoded UTF-8 takes up to 12 per character.
@@ -87,6 +90,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     photos.startIndexer();
     deps.commitBatches?.subscribe(() => photos.poke());
   }
+  await app.register(syncApi, {
+    prefix: '/api/v1/sync',
+    authenticate,
+    identity: () => store.identity(),
+    dataDir: config.dataDir,
+    maxBodyBytes: config.maxBodyBytes,
+    maxUploadBytes: config.maxUploadBytes,
+    // Without the store's commit notifications (some tests), devices are told within a second.
+    onCommit: (listener) => (deps.commitBatches ? deps.commitBatches.subscribe(listener) : setInterval(listener, 1000).unref()),
+    ...(deps.syncHeartbeatMs !== undefined ? { heartbeatMs: deps.syncHeartbeatMs } : {}),
+  });
   await app.register(davPlugin, { authenticate, identity: () => store.identity(), maxBodyBytes: config.maxBodyBytes, locks: deps.davLocks });
   return app;
 }

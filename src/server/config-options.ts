@@ -35,6 +35,11 @@ export interface HoldfastConfig {
   scrubBytesPerSecond?: number;
   /** Hours from the start of one scrub pass to the start of the next. */
   scrubIntervalHours?: number;
+  /** Retention (src/backup/retention.ts); optional like backupSnapshotEveryChanges. */
+  backupPrune?: boolean;
+  backupKeepAllDays?: number;
+  backupKeepDailyDays?: number;
+  backupKeepMonthlyMonths?: number;
 }
 
 /** How a value is written in the environment or on the command line. */
@@ -285,6 +290,20 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     schema: z.boolean(),
   },
   {
+    key: 'backupPrune',
+    type: 'boolean',
+    default: 'true',
+    env: 'HOLDFAST_BACKUP_PRUNE',
+    flag: 'backup-prune',
+    placeholder: '',
+    description:
+      'Apply the retention policy (backupKeepAllDays, backupKeepDailyDays, backupKeepMonthlyMonths) to every ' +
+      'backup target: after each snapshot and at least daily. Set it to false for a target whose credentials ' +
+      'may not delete (object lock): the target then keeps everything.',
+    expected: 'true or false',
+    schema: z.boolean(),
+  },
+  {
     key: 'backupDrillIntervalSeconds',
     type: 'whole number',
     default: '86400',
@@ -320,6 +339,45 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: 'Hours from the start of one background scrub pass to the start of the next (a pass cut short by a restart resumes at once).',
     expected: 'a whole number of hours from 1 to 8760',
     schema: z.number().int().min(1).max(8760),
+  },
+  {
+    key: 'backupKeepAllDays',
+    type: 'whole number',
+    default: '30',
+    env: 'HOLDFAST_BACKUP_KEEP_ALL_DAYS',
+    flag: 'backup-keep-all-days',
+    placeholder: 'DAYS',
+    description:
+      'Retention keeps every point in time of this many recent days restorable (to the change), with ' +
+      'every snapshot and segment they need.',
+    expected: 'a whole number of days from 1 to 36500',
+    schema: z.number().int().min(1).max(36_500),
+  },
+  {
+    key: 'backupKeepDailyDays',
+    type: 'whole number',
+    default: '90',
+    env: 'HOLDFAST_BACKUP_KEEP_DAILY_DAYS',
+    flag: 'backup-keep-daily-days',
+    placeholder: 'DAYS',
+    description:
+      'Retention also keeps the newest snapshot of each of this many recent days (UTC), restorable to its ' +
+      'sequence number. 0: none beyond the keep-all window.',
+    expected: 'a whole number of days from 0 to 36500',
+    schema: z.number().int().min(0).max(36_500),
+  },
+  {
+    key: 'backupKeepMonthlyMonths',
+    type: 'whole number',
+    default: '12',
+    env: 'HOLDFAST_BACKUP_KEEP_MONTHLY_MONTHS',
+    flag: 'backup-keep-monthly-months',
+    placeholder: 'MONTHS',
+    description:
+      'Retention also keeps the newest snapshot of each of this many recent months (UTC), restorable to its ' +
+      'sequence number. 0: none.',
+    expected: 'a whole number of months from 0 to 1200',
+    schema: z.number().int().min(0).max(1200),
   },
 ];
 

@@ -55,6 +55,8 @@ export interface OpenStoreOptions {
   /** Most writes one commit may carry (default 512); 1 turns group commit off, which only
    * the benchmark's baseline should want. */
   maxBatchWrites?: number;
+  /** The clock changes are stamped with (tests simulate days and months with it). */
+  now?: () => Date;
 }
 
 export type OpenStoreResult =
@@ -196,6 +198,7 @@ async function open(dir: string, storeId: string, options: OpenStoreOptions, ini
     ...(options.migrations ? { migrations: options.migrations } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     ...(options.maxBatchWrites !== undefined ? { maxBatchWrites: options.maxBatchWrites } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   if (opened.kind === 'refused') return opened;
   const identity = await opened.store.identity();

@@ -16,6 +16,7 @@ import type {
   CollectionRestoreResult,
   CollectionMoveResult,
   CollectionTarget,
+  ConflictMark,
   CollectionProps,
   CollectionPropsPatch,
   Content,
@@ -23,6 +24,9 @@ import type {
   CreateCollectionResult,
   DeleteResult,
   IntegrityReport,
+  ImportRevision,
+  ImportResult,
+  ResolveConflictResult,
   Item,
   ItemAddress,
   ItemPropsResult,
@@ -131,6 +135,19 @@ export interface UserStore {
    * transaction, so concurrent writes cannot together pass the limit. A write that does not
    * add to usage (a delete, a move, a smaller replacement) is never refused for quota. */
   usage(): Promise<UserUsage>;
+
+  // The sync API for devices (docs/sync.md).
+
+  /** Writes a revision a device made, keeping its id, parent and creation time, in one
+   * transaction with its follow-up (a merged revision, or a conflict mark). */
+  importRevision(input: ImportRevision): Promise<ImportResult>;
+  /** Open conflicts: revisions that lost one, newest first (in live collections). */
+  listConflicts(options?: { limit?: number }): Promise<ConflictMark[]>;
+  /** Closes a conflict, in one transaction: keeps the winner, or (`restore`) writes the
+   * losing side on top of the head (a losing tombstone deletes the item). */
+  resolveConflict(revisionId: string, options: { restore: boolean; author: string }): Promise<ResolveConflictResult>;
+  /** The sequence of this user's newest change; 0 if none. */
+  latestSequence(): Promise<number>;
 }
 
 export type CredentialKind = 'app-password' | 'token';

@@ -286,3 +286,78 @@ export interface CommitBatch {
   failed: number;
   durationMs: number;
 }
+
+/** The content of a revision a device made: its bytes, content this user already holds
+ * (by SHA-256, so a re-sent photo is not uploaded twice), or none (a tombstone). */
+export type ImportedContent =
+  /** With `expectedHash`, content whose SHA-256 differs is refused (`content-hash-mismatch`). */
+  | { kind: 'bytes'; source: ContentSource; expectedHash?: string }
+  | { kind: 'held'; hash: string }
+  | { kind: 'none' };
+
+/** A revision made on a device, written with its own id, parent and creation time. */
+export interface ImportRevision {
+  /** The collection's path; created (each missing segment, of `collectionKind`) if absent. */
+  collection: string;
+  collectionKind: CollectionKind;
+  name: string;
+  revisionId: string;
+  /** The revision the device edited, which this server may not hold. It becomes the
+   * parent only when the item is absent here (a heal); otherwise the parent is the head the
+   * revision was written on top of, so a replay of the log applies each on its parent. */
+  parentId: string | null;
+  /** The item's head must be this revision (null: the item must not exist yet), else
+   * nothing is written and the answer is `head-moved`. */
+  expectedHeadId: string | null;
+  deleted: boolean;
+  content: ImportedContent;
+  contentType: string | null;
+  author: string;
+  createdAt: string;
+  uniqueKey?: string;
+  maxBytes?: number;
+  /** What else happens in the same transaction, after the revision is written. */
+  then?: ImportFollowUp;
+}
+
+export type ImportFollowUp =
+  /** A merged revision on top of the imported one (server-made id). */
+  | { kind: 'merged'; content: Uint8Array; contentType: string | null; uniqueKey?: string; author: string }
+  /** The imported revision wins: the head it replaced is marked a conflict. */
+  | { kind: 'conflict-imported-wins' }
+  /** The head wins: the imported revision is marked a conflict and the head's content is
+   * written again on top (restoredFrom the head), so the item ends where it was. */
+  | { kind: 'conflict-head-wins'; author: string };
+
+export type ImportResult =
+  | { kind: 'written'; revision: Revision; followUp: Revision | null; conflict: ConflictMark | null }
+  /** This user already holds a revision with this id for this item: a harmless re-send. */
+  | { kind: 'unchanged'; revision: Revision }
+  /** The id is taken (by another item, or by another user: which is never said). */
+  | { kind: 'revision-id-taken' }
+  | { kind: 'head-moved'; current: Revision | null }
+  | { kind: 'content-not-held' }
+  | { kind: 'content-hash-mismatch'; actual: string }
+  | { kind: 'collection-kind-mismatch'; collection: Collection }
+  | { kind: 'too-large'; limit: number }
+  | { kind: 'key-conflict'; existingName: string }
+  | OverQuota;
+
+export type ResolveConflictResult =
+  /** `restored`: the new head carrying the losing side (null when the winner was kept). */
+  | { kind: 'resolved'; restored: Revision | null }
+  /** No open conflict of this user's with that revision (or its collection is in the trash). */
+  | { kind: 'not-found' }
+  | { kind: 'key-conflict'; existingName: string }
+  | OverQuota;
+
+/** A revision that lost a conflict: kept in its item's history for the user to restore. */
+export interface ConflictMark {
+  /** The revision that lost (it is in the item's history, never the head). */
+  revisionId: string;
+  /** The head that won when the conflict was decided. */
+  winnerId: string;
+  collectionId: number;
+  itemName: string;
+  at: string;
+}

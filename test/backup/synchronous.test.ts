@@ -23,10 +23,29 @@ test('in sync mode a write resolves only after every target holds it', async () 
     const written = await store.forUser(created.user.id).putItem('contacts', 'a.vcf', vcard('a', 'A'), { contentType: 'text/vcard', author: 'test' });
     assert.equal(written.kind, 'written');
     const seq = written.kind === 'written' ? written.revision.seq : 0;
-    for (const target of [f.target, second]) {
-      const catalog = await readCatalog(target);
-      assert.ok(catalog.kind === 'ok' && (catalog.catalog.generations[0]?.lastSeq ?? 0) >= seq, `${target.description} holds change ${seq}`);
-    }
+    const targetsHold = async (change: number) => {
+      for (const target of [f.target, second]) {
+        const catalog = await readCatalog(target);
+        assert.ok(catalog.kind === 'ok' && (catalog.catalog.generations[0]?.lastSeq ?? 0) >= change, `${target.description} holds change ${change}`);
+      }
+    };
+    await targetsHold(seq);
+    // A device's push (the sync API) waits too.
+    const imported = await store.forUser(created.user.id).importRevision({
+      collection: 'contacts',
+      collectionKind: 'contacts',
+      name: 'b.vcf',
+      revisionId: 'device-1-rev-1',
+      parentId: null,
+      expectedHeadId: null,
+      deleted: false,
+      content: { kind: 'bytes', source: vcard('b', 'B') },
+      contentType: 'text/vcard',
+      author: 'device:test',
+      createdAt: new Date().toISOString(),
+    });
+    assert.equal(imported.kind, 'written', JSON.stringify(imported));
+    await targetsHold((await f.store.identity()).sequence);
     await follower.stop();
   } finally {
     await f.cleanup();

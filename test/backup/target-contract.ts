@@ -79,6 +79,21 @@ export function backupTargetContract(name: string, open: () => Promise<{ target:
     assert.deepEqual(await target.list('blobs/'), []);
   }));
 
+  test(`${name}: delete removes exactly one object, and deleting a missing one is not an error`, withTarget(async (target) => {
+    await target.put('g1/manifests/a.json', Buffer.from('a'));
+    await target.put('g1/manifests/b.json', Buffer.from('b'));
+    await target.delete('g1/manifests/a.json');
+    assert.equal(await target.get('g1/manifests/a.json'), null);
+    assert.equal(await target.head('g1/manifests/a.json'), null);
+    assert.deepEqual((await target.list('g1/')).map((o) => o.key), ['g1/manifests/b.json']);
+    await target.delete('g1/manifests/a.json');
+    await target.delete('blobs/ab/never-there');
+    await assert.rejects(target.delete('../outside'), /not a valid backup object key/);
+    // A deleted name can be written again (retention never does, but nothing breaks if so).
+    await target.put('g1/manifests/a.json', Buffer.from('again'));
+    assert.equal(Buffer.from((await target.get('g1/manifests/a.json')) ?? []).toString(), 'again');
+  }));
+
   test(`${name}: a large object survives the round trip`, withTarget(async (target) => {
     const data = Buffer.alloc(5 * 1024 * 1024 + 3, 7);
     data[12345] = 1;

@@ -52,6 +52,10 @@ describe('configuration', () => {
       backupDrillIntervalSeconds: 86_400,
       scrubBytesPerSecond: 4 * 1024 * 1024,
       scrubIntervalHours: 168,
+      backupPrune: true,
+      backupKeepAllDays: 30,
+      backupKeepDailyDays: 90,
+      backupKeepMonthlyMonths: 12,
     });
   });
 

@@ -58,6 +58,7 @@ export async function startHarness(
     davLocks?: LockManager;
     indexPhotos?: boolean;
     dataDir?: string;
+    syncHeartbeatMs?: number;
   } = {},
 ): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), 'holdfast-server-'));
@@ -92,6 +93,7 @@ export async function startHarness(
     indexPhotos: options.indexPhotos ?? false,
     logger: createLogger(config.logLevel, (line) => logs.push(line)),
     davLocks: options.davLocks,
+    ...(options.syncHeartbeatMs !== undefined ? { syncHeartbeatMs: options.syncHeartbeatMs } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

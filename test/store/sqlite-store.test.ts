@@ -469,3 +469,49 @@ describe('SQLite schema migrations', () => {
     assert.match(result.reason, /newer than this Holdfast knows/);
   });
 });
+
+describe('SQLite schema: conflict marks', () => {
+  it('upgrades a store made before conflict marks: a safety copy first, then its items take marks', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const before = MIGRATIONS.findIndex((m) => m.description.startsWith('conflict marks'));
+    assert.ok(before > 0, 'the conflict-marks migration is in the list');
+    const older = MIGRATIONS.slice(0, before);
+    const store = await mustOpen({ dataDir, migrations: older });
+    const created = await store.accounts.createUser('ann', 'h');
+    assert.ok(created.kind === 'created');
+    await store.forUser(created.user.id).createCollection({ name: 'notebook', kind: 'notes' });
+    const written = await store.forUser(created.user.id).putItem('notebook', 'n.txt', Buffer.from('made before the upgrade'), { contentType: 'text/plain', author: 't' });
+    assert.ok(written.kind === 'written');
+    const revision = written.revision;
+    await store.close();
+
+    const upgraded = await openStore({ dataDir });
+    assert.ok(upgraded.kind === 'opened');
+    assert.equal(upgraded.migratedFrom, older.length);
+    assert.ok(upgraded.migrationCopy, 'a verified safety copy was written first');
+    const copy = new Database(upgraded.migrationCopy, { readonly: true });
+    assert.equal(copy.pragma('user_version', { simple: true }), older.length);
+    copy.close();
+
+    const user = upgraded.store.forUser(created.user.id);
+    assert.equal((await user.getItem('notebook', 'n.txt'))?.head.id, revision.id, 'the old item is still there');
+    const lost = await user.importRevision({
+      collection: 'notebook',
+      collectionKind: 'notes',
+      name: 'n.txt',
+      revisionId: 'after-upgrade-1',
+      parentId: revision.id,
+      expectedHeadId: revision.id,
+      deleted: false,
+      content: { kind: 'bytes', source: Buffer.from('a device edit') },
+      contentType: 'text/plain',
+      author: 'device',
+      createdAt: '2020-01-01T00:00:00.000Z',
+      then: { kind: 'conflict-head-wins', author: 'sync' },
+    });
+    assert.equal(lost.kind, 'written');
+    assert.deepEqual((await user.listConflicts()).map((m) => m.revisionId), ['after-upgrade-1']);
+    assert.ok((await upgraded.store.checkIntegrity()).ok);
+    await upgraded.store.close();
+  });
+});

@@ -611,6 +611,134 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.ok(report.checkedBlobs > 0);
     });
 
+    const imported = (overrides: Partial<Parameters<UserStore['importRevision']>[0]> = {}): Parameters<UserStore['importRevision']>[0] => ({
+      collection: 'book',
+      collectionKind: 'contacts',
+      name: 'device.vcf',
+      revisionId: `dev-${Math.random().toString(36).slice(2, 12)}`,
+      parentId: null,
+      expectedHeadId: null,
+      deleted: false,
+      content: { kind: 'bytes', source: vcard('dev', 'Device') },
+      contentType: 'text/vcard',
+      author: 'device:phone',
+      createdAt: '2024-03-01T10:00:00.000Z',
+      ...overrides,
+    });
+
+    it('imports a device\'s revision with its own id, parent and time, creating a missing collection path', async () => {
+      const user = await newUser();
+      const result = await user.importRevision(imported({ collection: 'healed/deep', collectionKind: 'notes', parentId: 'lost-on-server-1', revisionId: 'dev-rev-0001' }));
+      assert.ok(result.kind === 'written');
+      assert.equal(result.revision.id, 'dev-rev-0001');
+      assert.equal(result.revision.parentId, 'lost-on-server-1', 'a heal keeps the parent the server lost');
+      assert.equal(result.revision.createdAt, '2024-03-01T10:00:00.000Z');
+      assert.equal((await user.getCollection('healed'))?.kind, 'notes');
+      assert.equal((await user.getItem('healed/deep', 'device.vcf'))?.head.id, 'dev-rev-0001');
+      const again = await user.importRevision(imported({ collection: 'healed/deep', collectionKind: 'notes', revisionId: 'dev-rev-0001' }));
+      assert.equal(again.kind, 'unchanged');
+      // On top of an existing head, the parent is that head.
+      const next = await user.importRevision(imported({ collection: 'healed/deep', collectionKind: 'notes', revisionId: 'dev-rev-0002', parentId: 'dev-rev-0001', expectedHeadId: 'dev-rev-0001' }));
+      assert.ok(next.kind === 'written' && next.revision.parentId === 'dev-rev-0001');
+      const wrongKind = await user.importRevision(imported({ collection: 'healed/deep', collectionKind: 'files' }));
+      assert.equal(wrongKind.kind, 'collection-kind-mismatch');
+    });
+
+    it('imports nothing when the head moved, the id is taken (by anyone), or the content is not this user\'s', async () => {
+      const user = await newUser();
+      const other = await newUser();
+      const written = await put(other, 'theirs.vcf', vcard('t', 'Theirs'));
+      assert.ok(written.kind === 'written');
+      const before = await store.identity();
+      assert.deepEqual(await user.importRevision(imported({ expectedHeadId: 'not-the-head' })), { kind: 'head-moved', current: null });
+      assert.equal((await user.importRevision(imported({ revisionId: written.revision.id }))).kind, 'revision-id-taken');
+      const theirHash = written.revision.contentHash ?? '';
+      assert.equal((await user.importRevision(imported({ content: { kind: 'held', hash: theirHash } }))).kind, 'content-not-held');
+      const mismatch = await user.importRevision(imported({ content: { kind: 'bytes', source: vcard('x', 'X'), expectedHash: sha256(Buffer.from('other')) } }));
+      assert.equal(mismatch.kind, 'content-hash-mismatch');
+      assert.equal((await user.importRevision(imported({ collection: 'new-one', collectionKind: 'notes', expectedHeadId: 'x-missing-1' }))).kind, 'head-moved');
+      assert.equal(await user.getCollection('new-one'), null, 'a refused import creates no collection');
+      assert.equal((await store.identity()).sequence, before.sequence);
+      // Content the user does hold can be named by its hash.
+      const mine = await put(user, 'mine.vcf', vcard('m', 'Mine'));
+      assert.ok(mine.kind === 'written');
+      const byHash = await user.importRevision(imported({ name: 'copy.vcf', content: { kind: 'held', hash: mine.revision.contentHash ?? '' }, uniqueKey: 'copy' }));
+      assert.ok(byHash.kind === 'written');
+      assert.deepEqual(await readAll((await user.readContent(byHash.revision.id)) as Content), vcard('m', 'Mine'));
+    });
+
+    it('keeps the losing side of a conflict in the history, marked, for this user only', async () => {
+      const user = await newUser();
+      const other = await newUser();
+      const head = await put(user, 'c.vcf', vcard('c', 'Server'));
+      assert.ok(head.kind === 'written');
+      const lost = await user.importRevision(
+        imported({ name: 'c.vcf', revisionId: 'dev-lost-001', parentId: 'base-unknown', expectedHeadId: head.revision.id, then: { kind: 'conflict-head-wins', author: 'sync' } }),
+      );
+      assert.ok(lost.kind === 'written' && lost.followUp && lost.conflict);
+      assert.equal(lost.followUp.restoredFrom, head.revision.id);
+      assert.deepEqual(await readAll((await user.readContent(lost.followUp.id)) as Content), vcard('c', 'Server'));
+      assert.equal((await user.getItem('book', 'c.vcf'))?.head.id, lost.followUp.id);
+      const history = (await user.history('book', 'c.vcf'))?.map((r) => r.id);
+      assert.ok(history?.includes('dev-lost-001'));
+
+      const won = await user.importRevision(
+        imported({ name: 'c.vcf', revisionId: 'dev-won-001', expectedHeadId: lost.followUp.id, then: { kind: 'conflict-imported-wins' } }),
+      );
+      assert.ok(won.kind === 'written');
+      assert.equal(won.conflict?.revisionId, lost.followUp.id);
+      const marks = await user.listConflicts();
+      const byId = (a: string[], b: string[]) => ((a[0] ?? '') < (b[0] ?? '') ? -1 : 1);
+      assert.deepEqual(
+        marks.map((m) => [m.revisionId, m.winnerId, m.itemName]).sort(byId),
+        [
+          [lost.followUp.id, 'dev-won-001', 'c.vcf'],
+          ['dev-lost-001', head.revision.id, 'c.vcf'],
+        ].sort(byId),
+      );
+      assert.deepEqual(await other.listConflicts(), []);
+      const restored = await user.restoreRevision('book', 'c.vcf', 'dev-lost-001', { author: 'test' });
+      assert.equal(restored.kind, 'restored');
+
+      // Closing a conflict: another user cannot; keeping the winner writes nothing; restoring
+      // writes the losing side on top, in the same transaction as closing it.
+      assert.deepEqual(await other.resolveConflict('dev-lost-001', { restore: true, author: 'x' }), { kind: 'not-found' });
+      const sequence = (await store.identity()).sequence;
+      assert.deepEqual(await user.resolveConflict('dev-lost-001', { restore: false, author: 'test' }), { kind: 'resolved', restored: null });
+      assert.equal((await store.identity()).sequence, sequence);
+      assert.deepEqual((await user.listConflicts()).map((m) => m.revisionId), [lost.followUp.id]);
+      const back = await user.resolveConflict(lost.followUp.id, { restore: true, author: 'test' });
+      assert.ok(back.kind === 'resolved' && back.restored);
+      assert.equal(back.restored.restoredFrom, lost.followUp.id);
+      assert.equal((await user.getItem('book', 'c.vcf'))?.head.id, back.restored.id);
+      assert.deepEqual(await user.listConflicts(), []);
+      assert.deepEqual(await user.resolveConflict(lost.followUp.id, { restore: true, author: 'test' }), { kind: 'not-found' });
+    });
+
+    it('writes a merged revision on top of the imported one in the same transaction', async () => {
+      const user = await newUser();
+      const head = await put(user, 'm.vcf', vcard('m', 'Head'));
+      assert.ok(head.kind === 'written');
+      const result = await user.importRevision(
+        imported({ name: 'm.vcf', revisionId: 'dev-merge-01', expectedHeadId: head.revision.id, uniqueKey: 'm', then: { kind: 'merged', content: vcard('m', 'Merged'), contentType: 'text/vcard', uniqueKey: 'm', author: 'sync' } }),
+      );
+      assert.ok(result.kind === 'written' && result.followUp);
+      assert.equal(result.revision.parentId, head.revision.id);
+      assert.equal(result.followUp.parentId, 'dev-merge-01');
+      assert.equal(result.followUp.seq, result.revision.seq + 1);
+      assert.deepEqual(await readAll((await user.readContent(result.followUp.id)) as Content), vcard('m', 'Merged'));
+    });
+
+    it('tells each user the sequence of their own newest change', async () => {
+      const user = await newUser();
+      const other = await newUser();
+      const written = await put(user, 's.vcf', vcard('s', 'S'));
+      assert.ok(written.kind === 'written');
+      assert.equal(await user.latestSequence(), written.revision.seq);
+      await put(other, 's.vcf', vcard('s', 'S'));
+      assert.equal(await user.latestSequence(), written.revision.seq);
+    });
+
     it('is writable, reports stats, and keeps everything across close and reopen', async () => {
       await store.checkWritable();
       const user = await newUser();

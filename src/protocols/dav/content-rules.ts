@@ -20,11 +20,11 @@ function essence(contentType: string | undefined): string | undefined {
 }
 
 /** True when content for this collection must be read whole and checked before it is stored. */
-export function needsContentCheck(collection: Collection): boolean {
+export function needsContentCheck(collection: Pick<Collection, 'kind'>): boolean {
   return flavourOf(collection.kind) !== 'plain';
 }
 
-export function checkContent(collection: Collection, contentType: string | undefined, body: Buffer): CheckedContent {
+export function checkContent(collection: Pick<Collection, 'kind'>, contentType: string | undefined, body: Buffer): CheckedContent {
   const flavour = flavourOf(collection.kind);
   if (flavour === 'addressbook') {
     const type = essence(contentType);

@@ -21,6 +21,8 @@ export interface NewRevision {
   inlineContent: Buffer | null;
   author: string;
   restoredFrom: string | null;
+  /** When the revision was made, if elsewhere (a device); by default now. */
+  createdAt?: string;
   /** The UID the content carries, if the collection keeps them unique. */
   uniqueKey: string | null;
 }
@@ -64,7 +66,7 @@ export function appendRevision(ctx: SqliteContext, input: NewRevision): Revision
       input.storage,
       input.inlineContent,
       input.author,
-      at,
+      input.createdAt ?? at,
       input.restoredFrom,
       input.uniqueKey,
     );
@@ -81,7 +83,7 @@ export function appendRevision(ctx: SqliteContext, input: NewRevision): Revision
     contentType: input.contentType,
     storage: input.storage,
     author: input.author,
-    createdAt: at,
+    createdAt: input.createdAt ?? at,
     restoredFrom: input.restoredFrom,
   };
 }

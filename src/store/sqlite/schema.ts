@@ -144,6 +144,26 @@ export const MIGRATIONS: readonly Migration[] = [
       addFilesFolders(db);
     },
   },
+  {
+    version: 4,
+    description: 'conflict marks: revisions that lost a conflict between a device and the server',
+    up(db) {
+      db.exec(`
+        -- A revision that lost a conflict (docs/sync.md). The revision stays in its item's
+        -- history; this row lets the user list the losers and restore one.
+        CREATE TABLE conflicts (
+          revision_id TEXT PRIMARY KEY REFERENCES revisions(id),
+          user_id     INTEGER NOT NULL REFERENCES users(id),
+          item_id     INTEGER NOT NULL REFERENCES items(id),
+          winner_id   TEXT NOT NULL,
+          at          TEXT NOT NULL,
+          -- Set when the user decided (kept the winner, or restored this side).
+          resolved_at TEXT
+        ) STRICT;
+        CREATE INDEX conflicts_user ON conflicts(user_id, at) WHERE resolved_at IS NULL;
+      `);
+    },
+  },
 ];
 
 /** Version 3: every user gets the top-level file collection new users start with, unless

@@ -16,6 +16,8 @@ import type {
 } from '../types.ts';
 import { appendRevision } from './append-revision.ts';
 import { readChanges } from './changes.ts';
+import { listConflictMarks, resolveConflictMark } from './conflict-marks.ts';
+import { importRevision } from './sqlite-import.ts';
 import type { SqliteContext } from './context.ts';
 import { ITEM_COLUMNS, REVISION_COLUMNS, toItem, toRevision } from './rows.ts';
 import type { ItemRow, RevisionRow } from './rows.ts';
@@ -261,6 +263,22 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
 
     async usage() {
       return readUsage(ctx, userId);
+    },
+
+    importRevision(input) {
+      return ctx.inFlight.run(() => importRevision(ctx, userId, q, input));
+    },
+
+    async listConflicts(options) {
+      return listConflictMarks(ctx, userId, options?.limit);
+    },
+
+    resolveConflict(revisionId, options) {
+      return resolveConflictMark(ctx, userId, q, revisionId, options);
+    },
+
+    async latestSequence() {
+      return (ctx.sql('SELECT max(seq) FROM changes WHERE user_id = ?').pluck().get(userId) as number | null) ?? 0;
     },
   } satisfies UserStore;
 }

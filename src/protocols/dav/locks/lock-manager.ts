@@ -12,9 +12,8 @@ import type { XmlOut } from '../xml/write-xml.ts';
 export type LockScope = 'exclusive' | 'shared';
 export type LockDepth = 0 | 'infinity';
 
-export interface ActiveLock {
-  /** The lock token, a urn:uuid: URI. */
-  token: string;
+/** What a LOCK asks for. */
+export interface LockRequest {
   /** The locked root, as decoded segments joined by "/". */
   path: string;
   /** The root's href, for lockroot and the 423 body. */
@@ -25,17 +24,13 @@ export interface ActiveLock {
   owner: XmlOut | null;
   /** What the lock was granted for, in seconds (after the cap). */
   timeoutSeconds: number;
-  /** When it expires, in milliseconds since the epoch (the manager's clock). */
-  expiresAt: number;
 }
 
-export interface LockRequest {
-  path: string;
-  href: string;
-  scope: LockScope;
-  depth: LockDepth;
-  owner: XmlOut | null;
-  timeoutSeconds: number;
+export interface ActiveLock extends LockRequest {
+  /** The lock token, a urn:uuid: URI. */
+  token: string;
+  /** When it expires, in milliseconds since the epoch (the manager's clock). */
+  expiresAt: number;
 }
 
 export type AcquireResult =
