@@ -9,6 +9,7 @@ import { processIo } from './io.ts';
 import type { CliIo } from './io.ts';
 import { STORE_OPTIONS_USAGE } from './open-data-store.ts';
 import { restoreCommand } from './restore.ts';
+import { scrubCommand } from './scrub.ts';
 import { statusCommand } from './status.ts';
 import { tokenCommand } from './token.ts';
 import { trashCommand } from './trash.ts';
@@ -35,6 +36,7 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   backupCommand,
   restoreCommand,
+  scrubCommand,
 ];
 
 const USAGE = `Usage: holdfast COMMAND [ARGUMENTS]

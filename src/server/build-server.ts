@@ -18,6 +18,7 @@ import { installErrorHandlers } from './errors.ts';
 import { installHealthRoutes } from './health.ts';
 import { createLogger } from './logger.ts';
 import { installMetrics } from './metrics.ts';
+import type { ScrubStatus } from '../scrub/scrub-status.ts';
 import { HoldfastLogController, installRequestLog } from './request-log.ts';
 import { installDrain } from './shutdown.ts';
 import type { CommitBatches } from './commit-batches.ts';
@@ -31,6 +32,8 @@ export interface ServerDeps {
   commitBatches?: CommitBatches;
   /** How far each backup target is behind, for /metrics (when backup is on). */
   backupLag?: () => Promise<TargetLag[]>;
+  /** What the background scrub has done, for /metrics. */
+  scrubStatus?: ScrubStatus;
   /** A pino logger; by default one at config.logLevel writing JSON lines to stdout. */
   logger?: FastifyBaseLogger;
   /** The WebDAV lock table; by default a new one in memory. Tests pass one with their own clock. */
@@ -66,7 +69,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installErrorHandlers(app, config.maxBodyBytes);
   installDrain(app);
   installRequestLog(app);
-  const metrics = installMetrics(app, store, deps.commitBatches, deps.backupLag);
+  const metrics = installMetrics(app, store, deps.commitBatches, deps.backupLag, { dataDir: config.dataDir, scrub: deps.scrubStatus });
   installHealthRoutes(app, store);
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });

@@ -27,6 +27,14 @@ export interface HoldfastConfig {
   /** Optional so callers that build a config by hand (tests) need not name it. */
   backupSnapshotEveryChanges?: number;
   backupMode?: 'async' | 'sync';
+  /** Let a schema upgrade run with no backup target to copy the store to first. */
+  allowMigrationWithoutBackup?: boolean;
+  /** Seconds between restore drills of the backup targets; 0: none. */
+  backupDrillIntervalSeconds?: number;
+  /** The background scrub's read budget in bytes per second; 0: no background scrub. */
+  scrubBytesPerSecond?: number;
+  /** Hours from the start of one scrub pass to the start of the next. */
+  scrubIntervalHours?: number;
   /** Retention (src/backup/retention.ts); optional like backupSnapshotEveryChanges. */
   backupPrune?: boolean;
   backupKeepAllDays?: number;
@@ -268,6 +276,20 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     schema: z.number().int().min(100).max(10_000_000),
   },
   {
+    key: 'allowMigrationWithoutBackup',
+    type: 'boolean',
+    default: 'false',
+    env: 'HOLDFAST_ALLOW_MIGRATION_WITHOUT_BACKUP',
+    flag: 'allow-migration-without-backup',
+    placeholder: '',
+    description:
+      'Before upgrading an existing store\'s schema, the server copies the store to every backup target and checks ' +
+      'the copy; with no backup target it refuses to upgrade. Set this to upgrade anyway, with only the local safety ' +
+      'copy (data/pre-migration/). See docs/backup.md.',
+    expected: 'true or false',
+    schema: z.boolean(),
+  },
+  {
     key: 'backupPrune',
     type: 'boolean',
     default: 'true',
@@ -280,6 +302,43 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
       'may not delete (object lock): the target then keeps everything.',
     expected: 'true or false',
     schema: z.boolean(),
+  },
+  {
+    key: 'backupDrillIntervalSeconds',
+    type: 'whole number',
+    default: '86400',
+    env: 'HOLDFAST_BACKUP_DRILL_INTERVAL_SECONDS',
+    flag: 'backup-drill-interval-seconds',
+    placeholder: 'SECONDS',
+    description:
+      'How often the server proves its backup by restoring it (the drill: "holdfast backup verify" into scratch space), ' +
+      'in seconds; 0 turns drills off. The result, recovery point and recovery time show in "holdfast status" and /metrics.',
+    expected: 'a whole number of seconds from 0 to 31536000',
+    schema: z.number().int().min(0).max(31_536_000),
+  },
+  {
+    key: 'scrubBytesPerSecond',
+    type: 'size',
+    default: '4 MiB',
+    env: 'HOLDFAST_SCRUB_BYTES_PER_SECOND',
+    flag: 'scrub-bytes-per-second',
+    placeholder: 'SIZE',
+    description:
+      'How fast the background scrub re-reads blobs to check their hashes, in bytes per second (or with a unit); ' +
+      'it sleeps between reads to stay under it. 0 turns the background scrub off ("holdfast scrub" still works).',
+    expected: 'a size from 0 to 1024 GiB per second',
+    schema: z.number().int().min(0).max(1024 * GiB),
+  },
+  {
+    key: 'scrubIntervalHours',
+    type: 'whole number',
+    default: '168',
+    env: 'HOLDFAST_SCRUB_INTERVAL_HOURS',
+    flag: 'scrub-interval-hours',
+    placeholder: 'HOURS',
+    description: 'Hours from the start of one background scrub pass to the start of the next (a pass cut short by a restart resumes at once).',
+    expected: 'a whole number of hours from 1 to 8760',
+    schema: z.number().int().min(1).max(8760),
   },
   {
     key: 'backupKeepAllDays',

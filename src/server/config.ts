@@ -62,6 +62,10 @@ const configSchema = z.strictObject({
   backupKeepDailyDays: z.number(),
   backupKeepMonthlyMonths: z.number(),
   backupMode: z.enum(['async', 'sync']),
+  allowMigrationWithoutBackup: z.boolean(),
+  backupDrillIntervalSeconds: z.number(),
+  scrubBytesPerSecond: z.number(),
+  scrubIntervalHours: z.number(),
 });
 
 export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {

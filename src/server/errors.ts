@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ContentDamagedError } from '../store/content-damaged-error.ts';
 import { StoreInputError } from '../store/names.ts';
+import { DISK_FULL_MESSAGE, isDiskFull } from '../store/disk-full.ts';
 import { isClientAbort } from './request-log.ts';
 
 export const ERROR_STATUS = {
@@ -21,6 +22,8 @@ export const ERROR_STATUS = {
   'rate-limited': 429,
   /** The write would take the user over their quota. */
   'over-quota': 507,
+  /** The server's disk (or SQLite's) is full: nothing of the write was kept. */
+  'insufficient-storage': 507,
   internal: 500,
   'content-damaged': 500,
   'shutting-down': 503,
@@ -86,6 +89,8 @@ export function toApiError(error: unknown, maxBodyBytes: number): ApiError | und
         'the operator should restore it from a backup. Older versions may be intact: see the item\'s history.',
     );
   }
+  // The rest of the body may be unread: end the connection rather than drain it.
+  if (isDiskFull(error)) return new ApiError('insufficient-storage', DISK_FULL_MESSAGE, { connection: 'close' });
   if (!isFastifyError(error)) return undefined;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Store } from '../store/store.ts';
 import type { CommitBatches } from './commit-batches.ts';
 import type { TargetLag } from '../backup/follower.ts';
+import { readDrillRecord } from '../backup/drill.ts';
+import type { ScrubStatus } from '../scrub/scrub-status.ts';
 
 export type AuthFailureReason = 'missing' | 'malformed' | 'invalid' | 'rate-limited';
 
@@ -18,6 +20,7 @@ export function installMetrics(
   store: Store,
   commitBatches?: CommitBatches,
   backupLag?: () => Promise<TargetLag[]>,
+  durability?: { dataDir: string; scrub?: ScrubStatus | undefined },
 ): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -92,6 +95,7 @@ export function installMetrics(
   }
 
   if (backupLag) installBackupMetrics(registry, backupLag);
+  if (durability) installDurabilityMetrics(registry, durability.dataDir, durability.scrub);
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     // The route pattern, never the raw URL: item names must not become label values.
@@ -132,4 +136,56 @@ function installBackupMetrics(registry: Registry, backupLag: () => Promise<Targe
   gauge('holdfast_backup_behind_seconds', 'Age of the oldest change the backup target does not have yet (0 when caught up).', (lag) => lag.behindSeconds);
   gauge('holdfast_backup_shipped_sequence', 'The highest change-log sequence number the backup target holds.', (lag) => lag.shippedSeq);
   gauge('holdfast_backup_target_healthy', '1 if the last backup pass to the target succeeded, 0 if it failed (see the error log).', (lag) => (lag.lastError === null ? 1 : 0));
+}
+
+/** The restore drill's last result (read from its file, so it survives restarts) and what
+ * the background scrub has checked and found. */
+function installDurabilityMetrics(registry: Registry, dataDir: string, scrub: ScrubStatus | undefined): void {
+  const drillGauge = (name: string, help: string, value: (t: { ok: boolean; recoveryPointSeconds: number | null; recoveryTimeSeconds: number }, finishedAt: string) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['target'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const record = await readDrillRecord(dataDir);
+        for (const target of record?.targets ?? []) {
+          const v = value(target, record?.finishedAt ?? '');
+          if (v !== null) this.set({ target: target.target }, v);
+        }
+      },
+    });
+  drillGauge('holdfast_backup_drill_ok', '1 if the last restore drill of the target restored and checked clean, 0 if it FAILED (see the error log).', (t) => (t.ok ? 1 : 0));
+  drillGauge('holdfast_backup_drill_last_timestamp_seconds', 'When the last restore drill of the target finished (Unix time).', (_t, at) => Date.parse(at) / 1000);
+  drillGauge('holdfast_backup_drill_recovery_point_seconds', 'Seconds of writes the target lacked at the last drill (0: it held everything).', (t) => t.recoveryPointSeconds);
+  drillGauge('holdfast_backup_drill_recovery_time_seconds', 'Seconds the last drill took to check the target and restore it.', (t) => t.recoveryTimeSeconds);
+  if (!scrub) return;
+  new Gauge({ name: 'holdfast_scrub_blobs_checked', help: 'Blobs the background scrub has re-read and checked since the server started.', registers: [registry], collect() { this.set(scrub.blobsChecked); } });
+  new Gauge({ name: 'holdfast_scrub_bytes_checked', help: 'Bytes the background scrub has re-read and checked since the server started.', registers: [registry], collect() { this.set(scrub.bytesChecked); } });
+  new Gauge({
+    name: 'holdfast_scrub_last_pass_timestamp_seconds',
+    help: 'When the background scrub last finished a whole pass (Unix time); absent until one has.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (scrub.lastPassFinishedAt !== null) this.set(Date.parse(scrub.lastPassFinishedAt) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'holdfast_metadata_integrity_ok',
+    help: "1 if the scrub's last check of the metadata database passed, 0 if it is damaged (restore it: see the error log).",
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (scrub.metadataOk !== null) this.set(scrub.metadataOk ? 1 : 0);
+    },
+  });
+  const problems = new Counter({
+    name: 'holdfast_scrub_problems_total',
+    help: 'Problems the scrub found, by kind (blob-corrupt, blob-missing, metadata-corrupt, metadata-inconsistent) and outcome (repaired, unrepaired).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  scrub.subscribe((problem) => problems.inc({ kind: problem.kind, outcome: problem.repaired ? 'repaired' : 'unrepaired' }));
 }

@@ -13,6 +13,8 @@ import { createCommitBatches } from './commit-batches.ts';
 import { startConfiguredBackup } from '../backup/start-backup.ts';
 import type { BackupFollower } from '../backup/follower.ts';
 import { withSynchronousBackup } from '../backup/synchronous.ts';
+import { migrationGate } from '../backup/migration-gate.ts';
+import { startDurabilityTasks } from './durability-tasks.ts';
 
 export interface RunningServer {
   url: string;
@@ -63,6 +65,8 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
     // The server owns the directory: temporary files left there are from writes a crash
     // cut short, never acknowledged.
     cleanTemporaryFiles: true,
+    // A schema upgrade waits for a checked copy on the backup targets (or refuses).
+    beforeMigration: migrationGate(config, process.env, logger),
   });
   if (opened.kind === 'refused') {
     logger.fatal({ dataDir: config.dataDir }, `refusing to start: ${opened.reason}`);
@@ -76,16 +80,19 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
 
   let app: FastifyInstance | undefined;
   let backup: BackupFollower | null = null;
+  let durability: Awaited<ReturnType<typeof startDurabilityTasks>> | null = null;
   try {
     backup = await startConfiguredBackup(config, store, config.dataDir, logger);
+    durability = await startDurabilityTasks(config, store, logger, process.env);
     if (backup) commitBatches.subscribe(backup.notify);
     const backupLag = backup?.lag;
     // In sync mode the protocols see a store whose writes wait for the targets.
     const served = backup && config.backupMode === 'sync' ? withSynchronousBackup(store, backup) : store;
-    app = await buildServer({ store: served, accounts: createAccounts(store.accounts), config, logger, commitBatches, indexPhotos: true, ...(backupLag ? { backupLag } : {}) });
+    app = await buildServer({ store: served, accounts: createAccounts(store.accounts), config, logger, commitBatches, indexPhotos: true, ...(backupLag ? { backupLag } : {}), ...(durability.scrubStatus ? { scrubStatus: durability.scrubStatus } : {}) });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close();
+    await durability?.stop();
     await backup?.stop();
     await store.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -114,9 +121,12 @@ export async function startServer(config: HoldfastConfig, options: { log?: (line
 
   const running = app;
   const follower = backup;
-  // The backup's last pass runs after the last request and before the store closes.
-  const storeAfterBackup = follower === null ? store : { ...store, close: async () => {
-    await follower.stop();
+  const tasks = durability;
+  // The scrub and drills stop, and the backup's last pass runs, after the last request and
+  // before the store closes.
+  const storeAfterBackup = { ...store, close: async () => {
+    await tasks.stop();
+    await follower?.stop();
     await store.close();
   } };
   let closing: Promise<void> | undefined;

@@ -15,7 +15,10 @@ import {
 } from './data-directory.ts';
 import { lockDataDirectory } from './directory-lock.ts';
 import { ensureDirectoryDurably } from './durable-fs.ts';
+import Database from 'better-sqlite3';
 import type { Migration } from './sqlite/migrate.ts';
+import { latestVersion, schemaVersion } from './sqlite/migrate.ts';
+import { MIGRATIONS } from './sqlite/schema.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 import type { CommitBatch } from './types.ts';
@@ -41,6 +44,10 @@ export interface OpenStoreOptions {
    * refused, and remove temporary files of writes a crash interrupted (another owner's
    * writes in flight would use them). The lock is released when the store closes. */
   cleanTemporaryFiles?: boolean;
+  /** Asked before an existing store's schema is migrated (the server backs the store up to
+   * its targets here, and refuses without one unless forced). A string refuses, with it as
+   * the reason; null lets the migration go ahead. */
+  beforeMigration?: (upgrade: { dataDir: string; storeId: string; from: number; to: number }) => Promise<string | null>;
   /** Tests pass their own schema to exercise migrations. */
   migrations?: readonly Migration[];
   /** Told about every commit batch (for metrics). */
@@ -170,6 +177,14 @@ async function initialize(dir: string, storeId: string, options: OpenStoreOption
 }
 
 async function open(dir: string, storeId: string, options: OpenStoreOptions, initialized: boolean): Promise<OpenStoreResult> {
+  if (!initialized && options.beforeMigration && (options.migrateIfOlder ?? true)) {
+    const from = storedSchemaVersion(join(dir, DATABASE_FILE));
+    const to = latestVersion(options.migrations ?? MIGRATIONS);
+    if (from > 0 && from < to) {
+      const refused = await options.beforeMigration({ dataDir: dir, storeId, from, to });
+      if (refused !== null) return refuse(refused);
+    }
+  }
   const blobs = await openLocalDirectoryBlobs(join(dir, BLOBS_DIR));
   if (options.cleanTemporaryFiles) await blobs.cleanTemporary();
   const opened = await openSqliteStore({
@@ -207,5 +222,15 @@ async function open(dir: string, storeId: string, options: OpenStoreOptions, ini
 async function removeDatabaseFiles(dir: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm', '-journal']) {
     await rm(join(dir, DATABASE_FILE + suffix), { force: true });
+  }
+}
+
+/** The schema version of a database file, read without changing it (0 if it has none). */
+function storedSchemaVersion(path: string): number {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return schemaVersion(db);
+  } finally {
+    db.close();
   }
 }

@@ -62,6 +62,8 @@ export const DAV_ERRORS = {
   'rate-limited': { status: 429 },
   /** The write would take the user over their quota (RFC 4331 §6). */
   'over-quota': { status: 507, condition: { ns: NS.dav, name: 'quota-not-exceeded' } },
+  /** The server's disk is full (RFC 4918 §11.5): nothing of the write was kept. */
+  'insufficient-storage': { status: 507 },
   internal: { status: 500 },
   'content-damaged': { status: 500 },
   'not-implemented': { status: 501 },
