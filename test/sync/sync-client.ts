@@ -2,23 +2,11 @@
 // answer against docs/sync-openapi.json.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import type { SyncRevisionJson } from '../../src/protocols/sync/sync-json.ts';
 import { checkAnswer, checkRequest } from './openapi-check.ts';
 
-export interface RevisionJson {
-  id: string;
-  collectionId: number;
-  collectionPath: string | null;
-  itemName: string;
-  parentId: string | null;
-  seq: number;
-  deleted: boolean;
-  contentHash: string | null;
-  size: number;
-  contentType: string | null;
-  author: string;
-  createdAt: string;
-  restoredFrom: string | null;
-}
+// The wire shape is the server's own type; the answers are checked against the OpenAPI file.
+export type RevisionJson = SyncRevisionJson;
 
 export type ChangeJson =
   | { seq: number; type: 'collection'; collection: { id: number; path: string; kind: string; deleted: boolean } }
