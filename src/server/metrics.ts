@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Store } from '../store/store.ts';
 import type { CommitBatches } from './commit-batches.ts';
 import type { TargetLag } from '../backup/follower.ts';
-import { readDrillRecord } from '../backup/drill.ts';
+import { readDrillRecord, type TargetDrill } from '../backup/drill.ts';
 import type { ScrubStatus } from '../scrub/scrub-status.ts';
 
 export type AuthFailureReason = 'missing' | 'malformed' | 'invalid' | 'rate-limited';
@@ -112,26 +112,40 @@ export function installMetrics(
   return { registry, authFailure: (reason) => authFailures.inc({ reason }) };
 }
 
+/** A gauge with one value per backup target, read from `rows` when scraped. A target
+ * whose value is null is left out; if `rows` fails, the gauge is empty (no number beats a
+ * stale one). */
+function perTargetGauge<Row extends { target: string }>(
+  registry: Registry,
+  name: string,
+  help: string,
+  rows: () => Promise<readonly Row[]>,
+  value: (row: Row) => number | null,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['target'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      let read: readonly Row[];
+      try {
+        read = await rows();
+      } catch {
+        return;
+      }
+      for (const row of read) {
+        const v = value(row);
+        if (v !== null) this.set({ target: row.target }, v);
+      }
+    },
+  });
+}
+
 /** How far each backup target is behind the store, in changes and in seconds. */
 function installBackupMetrics(registry: Registry, backupLag: () => Promise<TargetLag[]>): void {
-  const gauge = (name: string, help: string, value: (lag: TargetLag) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['target'] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        try {
-          for (const lag of await backupLag()) {
-            const v = value(lag);
-            if (v !== null) this.set({ target: lag.target }, v);
-          }
-        } catch {
-          // no number beats a stale one
-        }
-      },
-    });
+  const gauge = (name: string, help: string, value: (lag: TargetLag) => number | null) => perTargetGauge(registry, name, help, backupLag, value);
   gauge('holdfast_backup_behind_changes', 'Changes the store has that the backup target does not yet.', (lag) => lag.behindChanges);
   gauge('holdfast_backup_behind_seconds', 'Age of the oldest change the backup target does not have yet (0 when caught up).', (lag) => lag.behindSeconds);
   gauge('holdfast_backup_shipped_sequence', 'The highest change-log sequence number the backup target holds.', (lag) => lag.shippedSeq);
@@ -141,21 +155,13 @@ function installBackupMetrics(registry: Registry, backupLag: () => Promise<Targe
 /** The restore drill's last result (read from its file, so it survives restarts) and what
  * the background scrub has checked and found. */
 function installDurabilityMetrics(registry: Registry, dataDir: string, scrub: ScrubStatus | undefined): void {
-  const drillGauge = (name: string, help: string, value: (t: { ok: boolean; recoveryPointSeconds: number | null; recoveryTimeSeconds: number }, finishedAt: string) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['target'] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        const record = await readDrillRecord(dataDir);
-        for (const target of record?.targets ?? []) {
-          const v = value(target, record?.finishedAt ?? '');
-          if (v !== null) this.set({ target: target.target }, v);
-        }
-      },
-    });
+  type DrillRow = TargetDrill & { finishedAt: string };
+  const drillRows = async (): Promise<DrillRow[]> => {
+    const record = await readDrillRecord(dataDir);
+    return (record?.targets ?? []).map((t) => ({ ...t, finishedAt: record?.finishedAt ?? '' }));
+  };
+  const drillGauge = (name: string, help: string, value: (t: DrillRow, finishedAt: string) => number | null) =>
+    perTargetGauge(registry, name, help, drillRows, (row) => value(row, row.finishedAt));
   drillGauge('holdfast_backup_drill_ok', '1 if the last restore drill of the target restored and checked clean, 0 if it FAILED (see the error log).', (t) => (t.ok ? 1 : 0));
   drillGauge('holdfast_backup_drill_last_timestamp_seconds', 'When the last restore drill of the target finished (Unix time).', (_t, at) => Date.parse(at) / 1000);
   drillGauge('holdfast_backup_drill_recovery_point_seconds', 'Seconds of writes the target lacked at the last drill (0: it held everything).', (t) => t.recoveryPointSeconds);
