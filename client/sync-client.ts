@@ -269,19 +269,21 @@ export function createSyncClient(options: SyncClientOptions) {
       if (!page.more) break;
     }
 
-    // Plan: which revisions become heads, and how many live local items that would change.
-    const plan: { revision: ReplicaRevision; makeHead: boolean }[] = [];
-    const heads = new Map<string, { headId: string; deleted: boolean; pending: boolean; live: boolean }>();
-    const deleted = new Set<string>();
-    const overwritten = new Set<string>();
+    // Plan: which revisions become heads, then how many live local items the plan changes.
+    // Revisions the device already holds still count: they put the head back where the log
+    // ends (after a conflict the server writes the winner last; a pull from the start after a
+    // heal walks each item through its history).
+    const plan: { revision: ReplicaRevision; makeHead: boolean; known: boolean }[] = [];
+    const seen = new Set<string>();
+    const heads = new Map<string, { initialId: string; initialLive: boolean; headId: string; deleted: boolean; pending: boolean }>();
     for (const change of changes) {
       if (change.type === 'collection') {
         collections.set(change.collection.id, change.collection);
         continue;
       }
       const r = change.revision;
-      if (await replica.getRevision(r.id)) continue;
-      if (plan.some((p) => p.revision.id === r.id)) continue;
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
       const collection = collections.get(r.collectionId);
       const collectionPath = r.collectionPath ?? collection?.path;
       if (!collectionPath) continue; // a collection this device never saw; it comes with its next change
@@ -291,21 +293,28 @@ export function createSyncClient(options: SyncClientOptions) {
         const item = await replica.getItem(collectionPath, r.itemName);
         const headRevision = item ? await replica.getRevision(item.headId) : undefined;
         head = item
-          ? { headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending', live: !item.deleted }
-          : { headId: '', deleted: true, pending: false, live: false };
+          ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending' }
+          : { initialId: '', initialLive: false, headId: '', deleted: true, pending: false };
         heads.set(key, head);
       }
       let makeHead: boolean;
-      if (!head.headId || r.parentId === head.headId) makeHead = true;
+      if (r.id === head.headId) makeHead = false;
+      else if (!head.headId || r.parentId === head.headId) makeHead = true;
       else if (head.pending) makeHead = false; // the local edit goes up with the next push and merges there
       else makeHead = !r.deleted; // a later server revision wins, but only a tombstone on the local head deletes
       if (makeHead) {
-        if (head.live && r.deleted) deleted.add(key);
-        else if (head.live && !r.deleted) overwritten.add(key);
-        heads.set(key, { headId: r.id, deleted: r.deleted, pending: false, live: head.live });
+        head.headId = r.id;
+        head.deleted = r.deleted;
+        head.pending = false;
+      }
+      const held = await replica.getRevision(r.id);
+      if (held) {
+        if (makeHead) plan.push({ revision: held, makeHead, known: true });
+        continue;
       }
       plan.push({
         makeHead,
+        known: false,
         revision: {
           id: r.id,
           collectionPath,
@@ -325,15 +334,21 @@ export function createSyncClient(options: SyncClientOptions) {
       });
     }
 
+    let deletes = 0;
+    let overwrites = 0;
+    for (const head of heads.values()) {
+      if (!head.initialLive || head.headId === head.initialId) continue;
+      if (head.deleted) deletes += 1;
+      else overwrites += 1;
+    }
     const liveItems = (await replica.listItems()).filter((item) => !item.deleted).length;
-    const touched = deleted.size + overwritten.size;
-    if (!massChangeConfirmed && liveItems >= massMin && touched > massShare * liveItems) {
-      report.paused = { paused: 'mass-change', deletes: deleted.size, overwrites: overwritten.size };
+    if (!massChangeConfirmed && liveItems >= massMin && deletes + overwrites > massShare * liveItems) {
+      report.paused = { paused: 'mass-change', deletes, overwrites };
       return;
     }
     massChangeConfirmed = false;
     for (const step of plan) await replica.addRevision(step.revision, step.makeHead);
-    report.pulled += plan.length;
+    report.pulled += plan.filter((step) => !step.known).length;
     await replica.setCursor({ cursor, storeId: handshake.storeId, generation: handshake.generation, sequence });
   }
 
@@ -347,7 +362,8 @@ export function createSyncClient(options: SyncClientOptions) {
       const answer = await expectJson<{ missing: string[] }>(await request('POST', '/api/v1/sync/missing', { revisionIds: ids }), 'the heal check');
       for (const id of answer.missing) missing.add(id);
     }
-    const toPush = log.filter((r) => missing.has(r.id));
+    // The outbox goes too: a restored server may hold some of it already (already-applied).
+    const toPush = log.filter((r) => missing.has(r.id) || r.state === 'pending');
     report.healPushed = await pushRevisions(toPush, handshake, report);
     report.pushed += toPush.filter((r) => r.local).length;
     report.healed = true;
