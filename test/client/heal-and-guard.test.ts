@@ -34,7 +34,7 @@ describe('sync client: heal, guard, merge', () => {
   }
 
   /** A client on the named replica file (opened once, kept across servers). */
-  function device(harness: Harness, name: string): SyncClient {
+  function device(harness: Harness, name: string, guard: { massChangeMinItems?: number } = {}): SyncClient {
     let replica = replicas.get(name);
     if (!replica) {
       replica = openSqliteReplica(join(dir, `${name}.sqlite`));
@@ -45,6 +45,7 @@ describe('sync client: heal, guard, merge', () => {
       auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
       replica,
       deviceId: name,
+      ...guard,
     });
   }
 
@@ -118,6 +119,29 @@ describe('sync client: heal, guard, merge', () => {
     const applied = await a.syncOnce();
     assert.equal(applied.paused, undefined);
     assert.deepEqual((await a.list()).map((i) => i.name), ['n10.txt', 'n11.txt', 'n6.txt', 'n7.txt', 'n8.txt', 'n9.txt']);
+
+    // A heal pulls the whole log again; revisions the device holds change nothing, so it does not pause.
+    for (let i = 6; i < 12; i += 1) await a.put('notes', 'notes', `n${i}.txt`, bytes(`note ${i}, edited`), 'text/plain');
+    await a.syncOnce();
+    const before = await snapshot(a);
+    const empty = await server();
+    const healed = await device(empty, 'guard-a').syncOnce();
+    assert.equal(healed.healed, true);
+    assert.equal(healed.paused, undefined);
+    assert.deepEqual(await snapshot(device(empty, 'guard-a')), before);
+
+    // Another device rewriting most items is a mass change too (overwrites).
+    const other = device(empty, 'guard-c');
+    await other.syncOnce();
+    for (let i = 6; i < 11; i += 1) await other.put('notes', 'notes', `n${i}.txt`, bytes(`note ${i}, rewritten`), 'text/plain');
+    await other.syncOnce();
+    const rewritten = await device(empty, 'guard-a').syncOnce();
+    assert.equal(rewritten.paused, undefined, 'six live items are below the default massChangeMinItems');
+    for (let i = 6; i < 11; i += 1) await other.put('notes', 'notes', `n${i}.txt`, bytes(`note ${i}, again`), 'text/plain');
+    await other.syncOnce();
+    const strict = device(empty, 'guard-a', { massChangeMinItems: 1 });
+    assert.deepEqual((await strict.syncOnce()).paused, { paused: 'mass-change', deletes: 0, overwrites: 5 });
+    assert.equal(text((await strict.get('notes', 'n6.txt'))?.content), 'note 6, rewritten');
   });
 
   it('merges edits of different vCard fields on both replicas', async () => {
