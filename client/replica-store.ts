@@ -52,6 +52,8 @@ export interface ReplicaStore {
   outbox(): Promise<ReplicaRevision[]>;
   /** Every revision the device holds, in the order it got them. */
   log(): Promise<ReplicaRevision[]>;
+  /** Applies a pull in one transaction: its revisions (each made head or only logged) and the cursor after it. */
+  applyPull(steps: { revision: ReplicaRevision; makeHead: boolean }[], cursor: ReplicaCursor): Promise<void>;
   setState(id: string, state: ReplicaRevision['state'], refusal?: string): Promise<void>;
   getCursor(): Promise<ReplicaCursor | undefined>;
   setCursor(cursor: ReplicaCursor | undefined): Promise<void>;
@@ -160,6 +162,19 @@ export function openSqliteReplica(file: string): ReplicaStore {
     }
   });
 
+  const saveCursor = (cursor: ReplicaCursor | undefined) => {
+    if (!cursor) db.prepare('DELETE FROM cursor').run();
+    else
+      db.prepare(`INSERT INTO cursor (one, cursor, store_id, generation, sequence) VALUES (1, ?, ?, ?, ?)
+        ON CONFLICT (one) DO UPDATE SET cursor = excluded.cursor, store_id = excluded.store_id,
+          generation = excluded.generation, sequence = excluded.sequence`).run(cursor.cursor, cursor.storeId, cursor.generation, cursor.sequence);
+  };
+  // A crash part way through a pull leaves the replica and its cursor as they were before it.
+  const applyPull = db.transaction((steps: { revision: ReplicaRevision; makeHead: boolean }[], cursor: ReplicaCursor) => {
+    for (const step of steps) add(step.revision, step.makeHead);
+    saveCursor(cursor);
+  });
+
   return {
     async getItem(collectionPath, name) {
       const row = db.prepare('SELECT * FROM items WHERE collection_path = ? AND name = ?').get(collectionPath, name) as ItemRow | undefined;
@@ -196,11 +211,10 @@ export function openSqliteReplica(file: string): ReplicaStore {
       return row ? { cursor: row.cursor, storeId: row.store_id, generation: row.generation, sequence: row.sequence } : undefined;
     },
     async setCursor(cursor) {
-      if (!cursor) db.prepare('DELETE FROM cursor').run();
-      else
-        db.prepare(`INSERT INTO cursor (one, cursor, store_id, generation, sequence) VALUES (1, ?, ?, ?, ?)
-          ON CONFLICT (one) DO UPDATE SET cursor = excluded.cursor, store_id = excluded.store_id,
-            generation = excluded.generation, sequence = excluded.sequence`).run(cursor.cursor, cursor.storeId, cursor.generation, cursor.sequence);
+      saveCursor(cursor);
+    },
+    async applyPull(steps, cursor) {
+      applyPull(steps, cursor);
     },
     async close() {
       db.close();

@@ -347,9 +347,8 @@ export function createSyncClient(options: SyncClientOptions) {
       return;
     }
     massChangeConfirmed = false;
-    for (const step of plan) await replica.addRevision(step.revision, step.makeHead);
+    await replica.applyPull(plan, { cursor, storeId: handshake.storeId, generation: handshake.generation, sequence });
     report.pulled += plan.filter((step) => !step.known).length;
-    await replica.setCursor({ cursor, storeId: handshake.storeId, generation: handshake.generation, sequence });
   }
 
   /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
