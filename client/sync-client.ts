@@ -167,6 +167,11 @@ export function createSyncClient(options: SyncClientOptions) {
     return revision.id;
   }
 
+  // The server needs vCard and iCalendar content inline (it validates it in the push).
+  const INLINE_KINDS = new Set(['contacts', 'calendar', 'tasks']);
+  const travelsInline = (revision: ReplicaRevision, inlineLimit: number) =>
+    INLINE_KINDS.has(revision.kind) || (revision.content?.byteLength ?? 0) <= inlineLimit;
+
   function toPushed(revision: ReplicaRevision, inlineLimit: number) {
     const pushed: Record<string, unknown> = {
       id: revision.id,
@@ -180,7 +185,7 @@ export function createSyncClient(options: SyncClientOptions) {
     if (revision.contentType) pushed.contentType = revision.contentType;
     if (revision.content && revision.contentHash) {
       pushed.contentHash = revision.contentHash;
-      if (revision.content.byteLength <= inlineLimit) pushed.content = Buffer.from(revision.content).toString('base64');
+      if (travelsInline(revision, inlineLimit)) pushed.content = Buffer.from(revision.content).toString('base64');
     }
     return pushed;
   }
@@ -193,7 +198,7 @@ export function createSyncClient(options: SyncClientOptions) {
     for (let start = 0; start < revisions.length; start += batchSize) {
       const batch = revisions.slice(start, start + batchSize);
       for (const revision of batch) {
-        if (revision.content && revision.contentHash && revision.content.byteLength > inlineLimit) {
+        if (revision.content && revision.contentHash && !travelsInline(revision, inlineLimit)) {
           await expectJson(await request('PUT', `/api/v1/sync/blobs/${revision.contentHash}`, undefined, revision.content), `uploading ${revision.item}`);
         }
       }

@@ -103,4 +103,15 @@ describe('sync client', () => {
     );
     assert.deepEqual((await fresh.get('files', 'big.bin'))?.content, big, 'large content came by href, verified');
   });
+
+  it('sends a vCard larger than the inline limit inline, as the server needs to validate it', async () => {
+    const a = device('big-card');
+    const card = vcard('big', 'FN:Big Photo', `PHOTO:data:image/jpeg;base64,${'QUJD'.repeat(20_000)}`);
+    await a.put('contacts', 'contacts', 'big.vcf', bytes(card), 'text/vcard');
+    const report = await a.syncOnce();
+    assert.deepEqual(report.refused, []);
+    const b = device('big-card-reader');
+    await b.syncOnce();
+    assert.equal(text((await b.get('contacts', 'big.vcf'))?.content), card);
+  });
 });
