@@ -73,6 +73,32 @@ describe('sync client: conflicts, refusals, server-forgot', () => {
     assert.equal((await replica.outbox()).length, 0, 'not sent again and again');
   });
 
+  it('heals when the handshake is behind the cursor, pushing only what the server lacks', async () => {
+    const harness = await server();
+    const { client: a, replica } = device(harness, 'behind-a');
+    await a.put('notes', 'notes', 'x.txt', bytes('x'), 'text/plain');
+    await a.put('notes', 'notes', 'x.txt', bytes('x2'), 'text/plain');
+    await a.syncOnce();
+    const before = await a.list();
+    const saved = await replica.getCursor();
+    assert.ok(saved);
+    // As if the server had lost its newest changes: its sequence is behind the cursor's.
+    await replica.setCursor({ ...saved, sequence: saved.sequence + 1000 });
+    await a.put('notes', 'notes', 'y.txt', bytes('y'), 'text/plain');
+    const synced: unknown[] = [];
+    a.on('synced', (detail) => synced.push(detail));
+    const report = await a.syncOnce();
+    assert.equal(report.healed, true);
+    assert.equal(report.healPushed, 1, 'only the new write was missing');
+    assert.equal(synced.length, 1);
+    assert.deepEqual(
+      (await a.list()).map((i) => [i.name, i.headId]),
+      [...before.map((i) => [i.name, i.headId]), ['y.txt', (await a.get('notes', 'y.txt'))?.headId]],
+    );
+    assert.equal(text((await a.get('notes', 'x.txt'))?.content), 'x2', 'the full re-pull ends on the head');
+    assert.ok(((await replica.getCursor())?.sequence ?? Infinity) < saved.sequence + 1000, 'a fresh cursor');
+  });
+
   it('heals when a pull answers server-forgot', async () => {
     const first = await server();
     const { client: a, replica } = device(first, 'forgot-a');
