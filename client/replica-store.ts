@@ -1,0 +1,223 @@
+// The device's local replica: items at their head revision, the log of every revision the
+// device holds (its own and pulled ones, in the order it got them: heal replays it), the
+// outbox (its own revisions the server has not acknowledged) and the sync cursor.
+// The interface is async so an IndexedDB engine fits behind it; the SQLite engine answers
+// synchronously and commits each write (synchronous=FULL) before it returns.
+import Database from 'better-sqlite3';
+
+export interface ReplicaRevision {
+  id: string;
+  collectionPath: string;
+  kind: string;
+  item: string;
+  parentId: string | null;
+  deleted: boolean;
+  content: Uint8Array | null;
+  contentHash: string | null;
+  contentType: string | null;
+  author: string;
+  createdAt: string;
+  /** Made on this device (true) or pulled from the server. */
+  local: boolean;
+  /** 'pending' until the server acknowledges a local revision; 'refused' when it will not store it. */
+  state: 'pending' | 'acked' | 'refused';
+  refusal: string | null;
+}
+
+export interface ReplicaItem {
+  collectionPath: string;
+  kind: string;
+  name: string;
+  headId: string;
+  deleted: boolean;
+  content: Uint8Array | null;
+  contentType: string | null;
+}
+
+export interface ReplicaCursor {
+  cursor: string | null;
+  storeId: string;
+  generation: number;
+  /** A sequence the server had reached when this cursor was made (a lower bound of the cursor's). */
+  sequence: number;
+}
+
+export interface ReplicaStore {
+  getItem(collectionPath: string, name: string): Promise<ReplicaItem | undefined>;
+  listItems(collectionPath?: string): Promise<ReplicaItem[]>;
+  getRevision(id: string): Promise<ReplicaRevision | undefined>;
+  /** Records a revision in the log; when makeHead, it becomes its item's head in the same transaction. */
+  addRevision(revision: ReplicaRevision, makeHead: boolean): Promise<void>;
+  /** Local revisions still waiting for the server, oldest first. */
+  outbox(): Promise<ReplicaRevision[]>;
+  /** Every revision the device holds, in the order it got them. */
+  log(): Promise<ReplicaRevision[]>;
+  /** Applies a pull in one transaction: its revisions (each made head or only logged) and the cursor after it. */
+  applyPull(steps: { revision: ReplicaRevision; makeHead: boolean }[], cursor: ReplicaCursor): Promise<void>;
+  setState(id: string, state: ReplicaRevision['state'], refusal?: string): Promise<void>;
+  getCursor(): Promise<ReplicaCursor | undefined>;
+  setCursor(cursor: ReplicaCursor | undefined): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface RevisionRow {
+  id: string;
+  collection_path: string;
+  kind: string;
+  item: string;
+  parent_id: string | null;
+  deleted: number;
+  content: Buffer | null;
+  content_hash: string | null;
+  content_type: string | null;
+  author: string;
+  created_at: string;
+  local: number;
+  state: ReplicaRevision['state'];
+  refusal: string | null;
+}
+
+interface ItemRow {
+  collection_path: string;
+  kind: string;
+  name: string;
+  head_id: string;
+  deleted: number;
+  content: Buffer | null;
+  content_type: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS revisions (
+  ord INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  collection_path TEXT NOT NULL, kind TEXT NOT NULL, item TEXT NOT NULL,
+  parent_id TEXT, deleted INTEGER NOT NULL, content BLOB, content_hash TEXT, content_type TEXT,
+  author TEXT NOT NULL, created_at TEXT NOT NULL, local INTEGER NOT NULL,
+  state TEXT NOT NULL, refusal TEXT
+);
+CREATE INDEX IF NOT EXISTS revisions_pending ON revisions(state) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS items (
+  collection_path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+  head_id TEXT NOT NULL, deleted INTEGER NOT NULL, content BLOB, content_type TEXT,
+  PRIMARY KEY (collection_path, name)
+);
+CREATE TABLE IF NOT EXISTS cursor (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  cursor TEXT, store_id TEXT NOT NULL, generation INTEGER NOT NULL, sequence INTEGER NOT NULL
+);
+`;
+
+function toRevision(row: RevisionRow): ReplicaRevision {
+  return {
+    id: row.id,
+    collectionPath: row.collection_path,
+    kind: row.kind,
+    item: row.item,
+    parentId: row.parent_id,
+    deleted: row.deleted === 1,
+    content: row.content ? new Uint8Array(row.content) : null,
+    contentHash: row.content_hash,
+    contentType: row.content_type,
+    author: row.author,
+    createdAt: row.created_at,
+    local: row.local === 1,
+    state: row.state,
+    refusal: row.refusal,
+  };
+}
+
+function toItem(row: ItemRow): ReplicaItem {
+  return {
+    collectionPath: row.collection_path,
+    kind: row.kind,
+    name: row.name,
+    headId: row.head_id,
+    deleted: row.deleted === 1,
+    content: row.content ? new Uint8Array(row.content) : null,
+    contentType: row.content_type,
+  };
+}
+
+/** Opens (or creates) a replica in a SQLite file. */
+export function openSqliteReplica(file: string): ReplicaStore {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a local write is on disk before put() returns, even across a power cut.
+  db.pragma('synchronous = FULL');
+  db.exec(SCHEMA);
+
+  const insertRevision = db.prepare(`INSERT OR IGNORE INTO revisions
+    (id, collection_path, kind, item, parent_id, deleted, content, content_hash, content_type, author, created_at, local, state, refusal)
+    VALUES (@id, @collectionPath, @kind, @item, @parentId, @deleted, @content, @contentHash, @contentType, @author, @createdAt, @local, @state, @refusal)`);
+  const upsertItem = db.prepare(`INSERT INTO items (collection_path, name, kind, head_id, deleted, content, content_type)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (collection_path, name) DO UPDATE SET kind = excluded.kind, head_id = excluded.head_id,
+      deleted = excluded.deleted, content = excluded.content, content_type = excluded.content_type`);
+  const add = db.transaction((revision: ReplicaRevision, makeHead: boolean) => {
+    const content = revision.content ? Buffer.from(revision.content) : null;
+    insertRevision.run({ ...revision, deleted: revision.deleted ? 1 : 0, local: revision.local ? 1 : 0, content });
+    if (makeHead) {
+      upsertItem.run(revision.collectionPath, revision.item, revision.kind, revision.id, revision.deleted ? 1 : 0, revision.deleted ? null : content, revision.contentType);
+    }
+  });
+
+  const saveCursor = (cursor: ReplicaCursor | undefined) => {
+    if (!cursor) db.prepare('DELETE FROM cursor').run();
+    else
+      db.prepare(`INSERT INTO cursor (one, cursor, store_id, generation, sequence) VALUES (1, ?, ?, ?, ?)
+        ON CONFLICT (one) DO UPDATE SET cursor = excluded.cursor, store_id = excluded.store_id,
+          generation = excluded.generation, sequence = excluded.sequence`).run(cursor.cursor, cursor.storeId, cursor.generation, cursor.sequence);
+  };
+  // A crash part way through a pull leaves the replica and its cursor as they were before it.
+  const applyPull = db.transaction((steps: { revision: ReplicaRevision; makeHead: boolean }[], cursor: ReplicaCursor) => {
+    for (const step of steps) add(step.revision, step.makeHead);
+    saveCursor(cursor);
+  });
+
+  return {
+    async getItem(collectionPath, name) {
+      const row = db.prepare('SELECT * FROM items WHERE collection_path = ? AND name = ?').get(collectionPath, name) as ItemRow | undefined;
+      return row ? toItem(row) : undefined;
+    },
+    async listItems(collectionPath) {
+      const rows = (
+        collectionPath === undefined
+          ? db.prepare('SELECT * FROM items ORDER BY collection_path, name').all()
+          : db.prepare('SELECT * FROM items WHERE collection_path = ? ORDER BY name').all(collectionPath)
+      ) as ItemRow[];
+      return rows.map(toItem);
+    },
+    async getRevision(id) {
+      const row = db.prepare('SELECT * FROM revisions WHERE id = ?').get(id) as RevisionRow | undefined;
+      return row ? toRevision(row) : undefined;
+    },
+    async addRevision(revision, makeHead) {
+      add(revision, makeHead);
+    },
+    async outbox() {
+      return (db.prepare("SELECT * FROM revisions WHERE state = 'pending' ORDER BY ord").all() as RevisionRow[]).map(toRevision);
+    },
+    async log() {
+      return (db.prepare('SELECT * FROM revisions ORDER BY ord').all() as RevisionRow[]).map(toRevision);
+    },
+    async setState(id, state, refusal) {
+      db.prepare('UPDATE revisions SET state = ?, refusal = ? WHERE id = ?').run(state, refusal ?? null, id);
+    },
+    async getCursor() {
+      const row = db.prepare('SELECT * FROM cursor WHERE one = 1').get() as
+        | { cursor: string | null; store_id: string; generation: number; sequence: number }
+        | undefined;
+      return row ? { cursor: row.cursor, storeId: row.store_id, generation: row.generation, sequence: row.sequence } : undefined;
+    },
+    async setCursor(cursor) {
+      saveCursor(cursor);
+    },
+    async applyPull(steps, cursor) {
+      applyPull(steps, cursor);
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,441 @@
+// The device side of docs/sync.md: local reads and writes that work offline, and syncOnce()
+// that pushes the outbox, pulls from the cursor, heals a server that forgot, and pauses
+// before a pull that would change much of the replica at once.
+import { createHash, randomBytes } from 'node:crypto';
+import type { ReplicaItem, ReplicaRevision, ReplicaStore } from './replica-store.ts';
+
+export type SyncAuth = { basic: { user: string; password: string } } | { bearer: string };
+
+export interface SyncClientOptions {
+  serverUrl: string;
+  auth: SyncAuth;
+  replica: ReplicaStore;
+  /** Names this device in revision ids and authors: 1–64 of A–Z a–z 0–9 . _ - */
+  deviceId: string;
+  fetch?: typeof globalThis.fetch;
+  /** A pull that would delete or overwrite more than this share of the local items pauses (default 0.3). */
+  massChangeShare?: number;
+  /** The guard applies only when the replica holds at least this many live items (default 10). */
+  massChangeMinItems?: number;
+}
+
+export interface ConflictReport {
+  revisionId: string;
+  collectionPath: string;
+  item: string;
+  winner: 'pushed' | 'server';
+  loserRevisionId: string;
+  fields: string[];
+}
+
+export interface RefusalReport {
+  revisionId: string;
+  collectionPath: string;
+  item: string;
+  reason: string;
+  message: string;
+}
+
+export interface SyncReport {
+  pushed: number;
+  pulled: number;
+  healed: boolean;
+  /** How many revisions the heal pushed back to the server. */
+  healPushed: number;
+  conflicts: ConflictReport[];
+  refused: RefusalReport[];
+  paused?: { paused: 'mass-change'; deletes: number; overwrites: number };
+}
+
+export type SyncEvent = 'synced' | 'conflict' | 'healed' | 'paused' | 'error';
+
+interface RevisionJson {
+  id: string;
+  collectionId: number;
+  collectionPath: string | null;
+  itemName: string;
+  parentId: string | null;
+  deleted: boolean;
+  contentHash: string | null;
+  contentType: string | null;
+  author: string;
+  createdAt: string;
+}
+
+type ChangeJson =
+  | { seq: number; type: 'collection'; collection: { id: number; path: string; kind: string } }
+  | { seq: number; type: 'revision'; revision: RevisionJson; content: { base64: string } | { href: string } | null };
+
+interface HandshakeJson {
+  storeId: string;
+  generation: number;
+  sequence: number;
+  collections: { id: number; path: string; kind: string }[];
+  limits: { pullChanges: number; pushRevisions: number; missingRevisionIds: number; inlineContentBytes: number; blobBytes: number };
+}
+
+interface PushResultJson {
+  id: string;
+  result: 'applied' | 'already-applied' | 'merged' | 'conflict' | 'refused';
+  winner?: 'pushed' | 'server';
+  loserRevisionId?: string;
+  fields?: string[];
+  reason?: string;
+  message?: string;
+}
+
+/** Thrown for an answer the client cannot go on from; the message says what the server said. */
+export class SyncError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SyncError';
+  }
+}
+
+class ServerForgot extends Error {}
+
+const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+export function createSyncClient(options: SyncClientOptions) {
+  if (!DEVICE_ID.test(options.deviceId)) throw new Error(`deviceId "${options.deviceId}" must be 1–64 of A–Z a–z 0–9 . _ -`);
+  const { replica, deviceId } = options;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const base = options.serverUrl.replace(/\/+$/, '');
+  const authorization =
+    'bearer' in options.auth
+      ? `Bearer ${options.auth.bearer}`
+      : `Basic ${Buffer.from(`${options.auth.basic.user}:${options.auth.basic.password}`, 'utf8').toString('base64')}`;
+  const massShare = options.massChangeShare ?? 0.3;
+  const massMin = options.massChangeMinItems ?? 10;
+  const listeners = new Map<SyncEvent, Set<(detail: unknown) => void>>();
+  let massChangeConfirmed = false;
+  let counter = 0;
+
+  function emit(event: SyncEvent, detail: unknown) {
+    for (const listener of listeners.get(event) ?? []) listener(detail);
+  }
+
+  function newRevisionId(): string {
+    counter = (counter + 1) % 1e6;
+    return `${deviceId}-${Date.now().toString(36)}-${counter.toString(36)}-${randomBytes(8).toString('hex')}`;
+  }
+
+  async function request(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<Response> {
+    const headers: Record<string, string> = { authorization };
+    let payload: string | Uint8Array | undefined;
+    if (raw) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = raw;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    return doFetch(`${base}${path}`, { method, headers, body: payload ?? null });
+  }
+
+  async function expectJson<T>(response: Response, what: string): Promise<T> {
+    if (response.ok) return (await response.json()) as T;
+    const text = await response.text();
+    throw new SyncError(`${what} failed: HTTP ${response.status} ${text.slice(0, 300)}`, response.status);
+  }
+
+  async function writeLocal(collectionPath: string, kind: string, name: string, content: Uint8Array | null, contentType: string | null) {
+    const current = await replica.getItem(collectionPath, name);
+    const revision: ReplicaRevision = {
+      id: newRevisionId(),
+      collectionPath,
+      kind,
+      item: name,
+      // A new item after a delete is written on the tombstone, as the server expects.
+      parentId: current?.headId ?? null,
+      deleted: content === null,
+      content,
+      contentHash: content ? sha256(content) : null,
+      contentType,
+      author: `device:${deviceId}`,
+      createdAt: new Date().toISOString(),
+      local: true,
+      state: 'pending',
+      refusal: null,
+    };
+    await replica.addRevision(revision, true);
+    return revision.id;
+  }
+
+  // The server needs vCard and iCalendar content inline (it validates it in the push).
+  const INLINE_KINDS = new Set(['contacts', 'calendar', 'tasks']);
+  const travelsInline = (revision: ReplicaRevision, inlineLimit: number) =>
+    INLINE_KINDS.has(revision.kind) || (revision.content?.byteLength ?? 0) <= inlineLimit;
+
+  function toPushed(revision: ReplicaRevision, inlineLimit: number) {
+    const pushed: Record<string, unknown> = {
+      id: revision.id,
+      collection: { path: revision.collectionPath, kind: revision.kind },
+      item: revision.item,
+      baseRevisionId: revision.parentId,
+      deleted: revision.deleted,
+      author: revision.author,
+      createdAt: revision.createdAt,
+    };
+    if (revision.contentType) pushed.contentType = revision.contentType;
+    if (revision.content && revision.contentHash) {
+      pushed.contentHash = revision.contentHash;
+      if (travelsInline(revision, inlineLimit)) pushed.content = Buffer.from(revision.content).toString('base64');
+    }
+    return pushed;
+  }
+
+  /** Pushes revisions oldest first, large content uploaded first; records each result. */
+  async function pushRevisions(revisions: ReplicaRevision[], handshake: HandshakeJson, report: SyncReport): Promise<number> {
+    let count = 0;
+    const inlineLimit = handshake.limits.inlineContentBytes;
+    const batchSize = Math.max(1, handshake.limits.pushRevisions);
+    for (let start = 0; start < revisions.length; start += batchSize) {
+      const batch = revisions.slice(start, start + batchSize);
+      for (const revision of batch) {
+        if (revision.content && revision.contentHash && !travelsInline(revision, inlineLimit)) {
+          await expectJson(await request('PUT', `/api/v1/sync/blobs/${revision.contentHash}`, undefined, revision.content), `uploading ${revision.item}`);
+        }
+      }
+      const answer = await expectJson<{ results: PushResultJson[] }>(
+        await request('POST', '/api/v1/sync/push', { revisions: batch.map((r) => toPushed(r, inlineLimit)) }),
+        'push',
+      );
+      for (const [index, result] of answer.results.entries()) {
+        const revision = batch[index];
+        if (!revision) continue;
+        if (result.result === 'refused') {
+          await replica.setState(revision.id, 'refused', `${result.reason ?? 'refused'}: ${result.message ?? ''}`);
+          report.refused.push({
+            revisionId: revision.id,
+            collectionPath: revision.collectionPath,
+            item: revision.item,
+            reason: result.reason ?? 'refused',
+            message: result.message ?? '',
+          });
+          continue;
+        }
+        // merged and conflict: the server stored this revision; the merged or winning head arrives on the pull.
+        await replica.setState(revision.id, 'acked');
+        count += 1;
+        if (result.result === 'conflict') {
+          const conflict: ConflictReport = {
+            revisionId: revision.id,
+            collectionPath: revision.collectionPath,
+            item: revision.item,
+            winner: result.winner ?? 'server',
+            loserRevisionId: result.loserRevisionId ?? '',
+            fields: result.fields ?? [],
+          };
+          report.conflicts.push(conflict);
+          emit('conflict', conflict);
+        }
+      }
+    }
+    return count;
+  }
+
+  async function contentOf(change: Extract<ChangeJson, { type: 'revision' }>): Promise<Uint8Array | null> {
+    if (change.content === null) return null;
+    let bytes: Uint8Array;
+    if ('base64' in change.content) bytes = new Uint8Array(Buffer.from(change.content.base64, 'base64'));
+    else {
+      const response = await request('GET', change.content.href);
+      if (!response.ok) throw new SyncError(`fetching the content of ${change.revision.itemName} failed: HTTP ${response.status}`, response.status);
+      bytes = new Uint8Array(await response.arrayBuffer());
+    }
+    if (change.revision.contentHash && sha256(bytes) !== change.revision.contentHash) {
+      throw new SyncError(`the content of ${change.revision.itemName} (${change.revision.id}) does not match its hash; sync again to fetch it again`);
+    }
+    return bytes;
+  }
+
+  /** Pulls every page from the cursor; applies them unless the mass-change guard pauses. */
+  async function pull(handshake: HandshakeJson, report: SyncReport): Promise<void> {
+    const saved = await replica.getCursor();
+    let cursor = saved?.cursor ?? null;
+    let sequence = handshake.sequence;
+    const collections = new Map(handshake.collections.map((c) => [c.id, c]));
+    const changes: ChangeJson[] = [];
+    for (;;) {
+      const query = new URLSearchParams({ limit: String(handshake.limits.pullChanges) });
+      if (cursor) query.set('cursor', cursor);
+      const response = await request('GET', `/api/v1/sync/changes?${query.toString()}`);
+      if (response.status === 409) throw new ServerForgot();
+      const page = await expectJson<{ changes: ChangeJson[]; more: boolean; cursor: string }>(response, 'pull');
+      changes.push(...page.changes);
+      cursor = page.cursor;
+      for (const change of page.changes) sequence = Math.max(sequence, change.seq);
+      if (!page.more) break;
+    }
+
+    // Plan: which revisions become heads, then how many live local items the plan changes.
+    // Revisions the device already holds still count: they put the head back where the log
+    // ends (after a conflict the server writes the winner last; a pull from the start after a
+    // heal walks each item through its history).
+    const plan: { revision: ReplicaRevision; makeHead: boolean; known: boolean }[] = [];
+    const seen = new Set<string>();
+    const heads = new Map<string, { initialId: string; initialLive: boolean; headId: string; deleted: boolean; pending: boolean }>();
+    for (const change of changes) {
+      if (change.type === 'collection') {
+        collections.set(change.collection.id, change.collection);
+        continue;
+      }
+      const r = change.revision;
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      const collection = collections.get(r.collectionId);
+      const collectionPath = r.collectionPath ?? collection?.path;
+      if (!collectionPath) continue; // a collection this device never saw; it comes with its next change
+      const key = `${collectionPath}\u0000${r.itemName}`;
+      let head = heads.get(key);
+      if (!head) {
+        const item = await replica.getItem(collectionPath, r.itemName);
+        const headRevision = item ? await replica.getRevision(item.headId) : undefined;
+        head = item
+          ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending' }
+          : { initialId: '', initialLive: false, headId: '', deleted: true, pending: false };
+        heads.set(key, head);
+      }
+      let makeHead: boolean;
+      if (r.id === head.headId) makeHead = false;
+      else if (!head.headId || r.parentId === head.headId) makeHead = true;
+      else if (head.pending) makeHead = false; // the local edit goes up with the next push and merges there
+      else makeHead = !r.deleted; // a later server revision wins, but only a tombstone on the local head deletes
+      if (makeHead) {
+        head.headId = r.id;
+        head.deleted = r.deleted;
+        head.pending = false;
+      }
+      const held = await replica.getRevision(r.id);
+      if (held) {
+        if (makeHead) plan.push({ revision: held, makeHead, known: true });
+        continue;
+      }
+      plan.push({
+        makeHead,
+        known: false,
+        revision: {
+          id: r.id,
+          collectionPath,
+          kind: collection?.kind ?? 'files',
+          item: r.itemName,
+          parentId: r.parentId,
+          deleted: r.deleted,
+          content: await contentOf(change),
+          contentHash: r.contentHash,
+          contentType: r.contentType,
+          author: r.author,
+          createdAt: r.createdAt,
+          local: false,
+          state: 'acked',
+          refusal: null,
+        },
+      });
+    }
+
+    let deletes = 0;
+    let overwrites = 0;
+    for (const head of heads.values()) {
+      if (!head.initialLive || head.headId === head.initialId) continue;
+      if (head.deleted) deletes += 1;
+      else overwrites += 1;
+    }
+    const liveItems = (await replica.listItems()).filter((item) => !item.deleted).length;
+    if (!massChangeConfirmed && liveItems >= massMin && deletes + overwrites > massShare * liveItems) {
+      report.paused = { paused: 'mass-change', deletes, overwrites };
+      return;
+    }
+    massChangeConfirmed = false;
+    await replica.applyPull(plan, { cursor, storeId: handshake.storeId, generation: handshake.generation, sequence });
+    report.pulled += plan.filter((step) => !step.known).length;
+  }
+
+  /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
+  async function heal(handshake: HandshakeJson, report: SyncReport): Promise<void> {
+    const log = (await replica.log()).filter((r) => r.state !== 'refused');
+    const missing = new Set<string>();
+    const chunk = Math.max(1, handshake.limits.missingRevisionIds);
+    for (let start = 0; start < log.length; start += chunk) {
+      const ids = log.slice(start, start + chunk).map((r) => r.id);
+      const answer = await expectJson<{ missing: string[] }>(await request('POST', '/api/v1/sync/missing', { revisionIds: ids }), 'the heal check');
+      for (const id of answer.missing) missing.add(id);
+    }
+    // The outbox goes too: a restored server may hold some of it already (already-applied).
+    const toPush = log.filter((r) => missing.has(r.id) || r.state === 'pending');
+    report.healPushed = await pushRevisions(toPush, handshake, report);
+    report.pushed += toPush.filter((r) => r.local).length;
+    report.healed = true;
+    await replica.setCursor(undefined);
+    emit('healed', { healed: true, pushed: report.healPushed });
+  }
+
+  function needsHeal(handshake: HandshakeJson, saved: Awaited<ReturnType<ReplicaStore['getCursor']>>): boolean {
+    if (!saved) return false;
+    return saved.storeId !== handshake.storeId || saved.generation !== handshake.generation || handshake.sequence < saved.sequence;
+  }
+
+  async function syncOnce(): Promise<SyncReport> {
+    const report: SyncReport = { pushed: 0, pulled: 0, healed: false, healPushed: 0, conflicts: [], refused: [] };
+    try {
+      const handshake = await expectJson<HandshakeJson>(await request('GET', '/api/v1/sync'), 'the handshake');
+      if (needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
+      else report.pushed += await pushRevisions(await replica.outbox(), handshake, report);
+      try {
+        await pull(handshake, report);
+      } catch (error) {
+        if (!(error instanceof ServerForgot) || report.healed) throw error;
+        const fresh = await expectJson<HandshakeJson>(await request('GET', '/api/v1/sync'), 'the handshake');
+        await heal(fresh, report);
+        await pull(fresh, report);
+      }
+    } catch (error) {
+      emit('error', error);
+      throw error;
+    }
+    if (report.paused) emit('paused', report.paused);
+    else emit('synced', report);
+    return report;
+  }
+
+  return {
+    async put(collectionPath: string, kind: string, name: string, bytes: Uint8Array, contentType: string): Promise<string> {
+      return writeLocal(collectionPath, kind, name, bytes, contentType);
+    },
+    /** Deletes as a tombstone on the local head; an absent or already deleted item is left alone. */
+    async delete(collectionPath: string, name: string): Promise<string | undefined> {
+      const current = await replica.getItem(collectionPath, name);
+      if (!current || current.deleted) return undefined;
+      return writeLocal(collectionPath, current.kind, name, null, null);
+    },
+    async get(collectionPath: string, name: string): Promise<ReplicaItem | undefined> {
+      const item = await replica.getItem(collectionPath, name);
+      return item && !item.deleted ? item : undefined;
+    },
+    async list(collectionPath?: string): Promise<ReplicaItem[]> {
+      return (await replica.listItems(collectionPath)).filter((item) => !item.deleted);
+    },
+    /** Local revisions the server refused: the device's data, kept for the user to see. */
+    async refused(): Promise<ReplicaRevision[]> {
+      return (await replica.log()).filter((r) => r.state === 'refused');
+    },
+    syncOnce,
+    /** Lets the next sync apply a pull the mass-change guard paused. */
+    confirmMassChange(): void {
+      massChangeConfirmed = true;
+    },
+    on(event: SyncEvent, listener: (detail: unknown) => void): () => void {
+      const set = listeners.get(event) ?? new Set();
+      set.add(listener);
+      listeners.set(event, set);
+      return () => set.delete(listener);
+    },
+  };
+}
+
+export type SyncClient = ReturnType<typeof createSyncClient>;

@@ -1,0 +1,125 @@
+// What the client does with the answers that are not simply "applied": a conflict on the
+// same vCard field, a refused revision, and a pull that answers server-forgot.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openSqliteReplica, type ReplicaStore } from '../../client/replica-store.ts';
+import { createSyncClient, type ConflictReport } from '../../client/sync-client.ts';
+import { startHarness, type Harness } from '../server/harness.ts';
+
+const vcard = (uid: string, ...lines: string[]) => ['BEGIN:VCARD', 'VERSION:4.0', `UID:${uid}`, ...lines, 'END:VCARD', ''].join('\r\n');
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : undefined);
+
+describe('sync client: conflicts, refusals, server-forgot', () => {
+  let dir: string;
+  const replicas: ReplicaStore[] = [];
+  const harnesses: Harness[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'holdfast-client-'));
+  });
+  after(async () => {
+    for (const replica of replicas) await replica.close();
+    for (const harness of harnesses) await harness.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function server(): Promise<Harness> {
+    const harness = await startHarness();
+    harnesses.push(harness);
+    return harness;
+  }
+
+  function device(harness: Harness, name: string, replica?: ReplicaStore) {
+    const store = replica ?? openSqliteReplica(join(dir, `${name}.sqlite`));
+    if (!replica) replicas.push(store);
+    const [user = '', password = ''] = Buffer.from(harness.appPassword.alice.replace(/^Basic /, ''), 'base64').toString('utf8').split(':');
+    return { replica: store, client: createSyncClient({ serverUrl: harness.url, auth: { basic: { user, password } }, replica: store, deviceId: name }) };
+  }
+
+  it('reports a conflict on the same field, and both replicas end on the same head', async () => {
+    const harness = await server();
+    const { client: a } = device(harness, 'conflict-a');
+    const { client: b } = device(harness, 'conflict-b');
+    await a.put('contacts', 'contacts', 'lin.vcf', bytes(vcard('lin', 'FN:Lin')), 'text/vcard');
+    await a.syncOnce();
+    await b.syncOnce();
+    await a.put('contacts', 'contacts', 'lin.vcf', bytes(vcard('lin', 'FN:Lin A')), 'text/vcard');
+    await b.put('contacts', 'contacts', 'lin.vcf', bytes(vcard('lin', 'FN:Lin B')), 'text/vcard');
+    await a.syncOnce();
+    const events: ConflictReport[] = [];
+    b.on('conflict', (detail) => events.push(detail as ConflictReport));
+    const report = await b.syncOnce();
+    assert.equal(report.conflicts.length, 1);
+    assert.deepEqual(events, report.conflicts);
+    assert.equal(report.conflicts[0]?.winner, 'pushed', 'the later edit wins');
+    await a.syncOnce();
+    assert.equal(text((await a.get('contacts', 'lin.vcf'))?.content), vcard('lin', 'FN:Lin B'));
+    assert.equal((await a.get('contacts', 'lin.vcf'))?.headId, (await b.get('contacts', 'lin.vcf'))?.headId);
+  });
+
+  it('keeps a refused revision on the device and reports why', async () => {
+    const harness = await server();
+    const { client, replica } = device(harness, 'refused');
+    await client.put('contacts', 'contacts', 'broken.vcf', bytes('not a vcard'), 'text/vcard');
+    const report = await client.syncOnce();
+    assert.equal(report.refused.length, 1);
+    assert.equal(report.refused[0]?.reason, 'invalid-content');
+    assert.equal(text((await client.get('contacts', 'broken.vcf'))?.content), 'not a vcard', 'still on the device');
+    assert.equal((await client.refused()).length, 1);
+    assert.equal((await replica.outbox()).length, 0, 'not sent again and again');
+  });
+
+  it('heals when the handshake is behind the cursor, pushing only what the server lacks', async () => {
+    const harness = await server();
+    const { client: a, replica } = device(harness, 'behind-a');
+    await a.put('notes', 'notes', 'x.txt', bytes('x'), 'text/plain');
+    await a.put('notes', 'notes', 'x.txt', bytes('x2'), 'text/plain');
+    await a.syncOnce();
+    const before = await a.list();
+    const saved = await replica.getCursor();
+    assert.ok(saved);
+    // As if the server had lost its newest changes: its sequence is behind the cursor's.
+    await replica.setCursor({ ...saved, sequence: saved.sequence + 1000 });
+    await a.put('notes', 'notes', 'y.txt', bytes('y'), 'text/plain');
+    const synced: unknown[] = [];
+    a.on('synced', (detail) => synced.push(detail));
+    const report = await a.syncOnce();
+    assert.equal(report.healed, true);
+    assert.equal(report.healPushed, 1, 'only the new write was missing');
+    assert.equal(synced.length, 1);
+    assert.deepEqual(
+      (await a.list()).map((i) => [i.name, i.headId]),
+      [...before.map((i) => [i.name, i.headId]), ['y.txt', (await a.get('notes', 'y.txt'))?.headId]],
+    );
+    assert.equal(text((await a.get('notes', 'x.txt'))?.content), 'x2', 'the full re-pull ends on the head');
+    assert.ok(((await replica.getCursor())?.sequence ?? Infinity) < saved.sequence + 1000, 'a fresh cursor');
+  });
+
+  it('heals when a pull answers server-forgot', async () => {
+    const first = await server();
+    const { client: a, replica } = device(first, 'forgot-a');
+    await a.put('notes', 'notes', 'keep.txt', bytes('keep me'), 'text/plain');
+    await a.syncOnce();
+    const second = await server();
+    // A replica whose saved identity matches the new server but whose cursor is the old one's:
+    // only the pull can tell, with 409 server-forgot.
+    const saved = await replica.getCursor();
+    assert.ok(saved);
+    const handshake = (await (await fetch(`${second.url}/api/v1/sync`, { headers: { authorization: second.bearer.alice } })).json()) as {
+      storeId: string;
+      generation: number;
+    };
+    await replica.setCursor({ ...saved, storeId: handshake.storeId, generation: handshake.generation, sequence: 0 });
+    const { client: a2 } = device(second, 'forgot-a', replica);
+    const report = await a2.syncOnce();
+    assert.equal(report.healed, true);
+    assert.equal(report.healPushed, 1);
+    const { client: c } = device(second, 'forgot-c');
+    await c.syncOnce();
+    assert.equal(text((await c.get('notes', 'keep.txt'))?.content), 'keep me');
+  });
+});

@@ -1,0 +1,117 @@
+// The device SDK against a real server over real HTTP, with real SQLite replica files.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openSqliteReplica, type ReplicaStore } from '../../client/replica-store.ts';
+import { createSyncClient } from '../../client/sync-client.ts';
+import { startHarness, type Harness } from '../server/harness.ts';
+
+const vcard = (uid: string, ...lines: string[]) => ['BEGIN:VCARD', 'VERSION:4.0', `UID:${uid}`, ...lines, 'END:VCARD', ''].join('\r\n');
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : undefined);
+
+describe('sync client', () => {
+  let harness: Harness;
+  let dir: string;
+  const replicas: ReplicaStore[] = [];
+
+  before(async () => {
+    harness = await startHarness();
+    dir = await mkdtemp(join(tmpdir(), 'holdfast-client-'));
+  });
+  after(async () => {
+    for (const replica of replicas) await replica.close();
+    await harness.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function device(name: string) {
+    const replica = openSqliteReplica(join(dir, `${name}.sqlite`));
+    replicas.push(replica);
+    const client = createSyncClient({
+      serverUrl: harness.url,
+      auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
+      replica,
+      deviceId: name,
+    });
+    return client;
+  }
+
+  it('converges two replicas, writes both ways and deletes as tombstones', async () => {
+    const a = device('conv-a');
+    const b = device('conv-b');
+    await a.put('contacts', 'contacts', 'ada.vcf', bytes(vcard('ada', 'FN:Ada')), 'text/vcard');
+    await a.put('notes', 'notes', 'n1.json', bytes('{"title":"one"}'), 'application/json');
+    assert.equal((await a.syncOnce()).pushed, 2);
+    await b.syncOnce();
+    assert.equal(text((await b.get('contacts', 'ada.vcf'))?.content), vcard('ada', 'FN:Ada'));
+
+    await b.put('notes', 'notes', 'n1.json', bytes('{"title":"two"}'), 'application/json');
+    await b.delete('contacts', 'ada.vcf');
+    await b.syncOnce();
+    await a.syncOnce();
+    assert.equal(text((await a.get('notes', 'n1.json'))?.content), '{"title":"two"}');
+    assert.equal(await a.get('contacts', 'ada.vcf'), undefined, 'the tombstone deleted it on the other replica');
+    assert.deepEqual((await a.list()).map((i) => i.name), (await b.list()).map((i) => i.name));
+  });
+
+  it('queues writes made offline and sends them on the next sync', async () => {
+    const offlineReplica = openSqliteReplica(join(dir, 'offline.sqlite'));
+    replicas.push(offlineReplica);
+    const offline = createSyncClient({
+      serverUrl: 'http://127.0.0.1:9',
+      auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
+      replica: offlineReplica,
+      deviceId: 'offline',
+    });
+    await offline.put('notes', 'notes', 'plane.txt', bytes('written on a plane'), 'text/plain');
+    assert.equal(text((await offline.get('notes', 'plane.txt'))?.content), 'written on a plane', 'a local read sees the write at once');
+    const errors: unknown[] = [];
+    offline.on('error', (e) => errors.push(e));
+    await assert.rejects(offline.syncOnce());
+    assert.equal(errors.length, 1);
+    assert.equal((await offlineReplica.outbox()).length, 1, 'the write waits in the outbox');
+
+    const online = createSyncClient({
+      serverUrl: harness.url,
+      auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
+      replica: offlineReplica,
+      deviceId: 'offline',
+    });
+    assert.equal((await online.syncOnce()).pushed, 1);
+    assert.equal((await offlineReplica.outbox()).length, 0);
+    const other = device('offline-reader');
+    await other.syncOnce();
+    assert.equal(text((await other.get('notes', 'plane.txt'))?.content), 'written on a plane');
+  });
+
+  it('fills a wiped replica with everything from the server', async () => {
+    const a = device('wipe-a');
+    await a.syncOnce();
+    const big = new Uint8Array(200 * 1024).map((_, i) => (i * 31) % 251);
+    await a.put('files', 'files', 'big.bin', big, 'application/octet-stream');
+    await a.syncOnce();
+    const before = await a.list();
+    const fresh = device('wipe-a-again');
+    await fresh.syncOnce();
+    const afterWipe = await fresh.list();
+    assert.deepEqual(
+      afterWipe.map((i) => [i.collectionPath, i.name, i.headId]),
+      before.map((i) => [i.collectionPath, i.name, i.headId]),
+    );
+    assert.deepEqual((await fresh.get('files', 'big.bin'))?.content, big, 'large content came by href, verified');
+  });
+
+  it('sends a vCard larger than the inline limit inline, as the server needs to validate it', async () => {
+    const a = device('big-card');
+    const card = vcard('big', 'FN:Big Photo', `PHOTO:data:image/jpeg;base64,${'QUJD'.repeat(20_000)}`);
+    await a.put('contacts', 'contacts', 'big.vcf', bytes(card), 'text/vcard');
+    const report = await a.syncOnce();
+    assert.deepEqual(report.refused, []);
+    const b = device('big-card-reader');
+    await b.syncOnce();
+    assert.equal(text((await b.get('contacts', 'big.vcf'))?.content), card);
+  });
+});
