@@ -48,6 +48,9 @@ describe('sync client: conflicts, refusals, server-forgot', () => {
     await a.syncOnce();
     await b.syncOnce();
     await a.put('contacts', 'contacts', 'lin.vcf', bytes(vcard('lin', 'FN:Lin A')), 'text/vcard');
+    // The later edit wins by creation time (millisecond precision): make B's clearly later,
+    // or two edits in the same millisecond tie and the server's head is kept.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     await b.put('contacts', 'contacts', 'lin.vcf', bytes(vcard('lin', 'FN:Lin B')), 'text/vcard');
     await a.syncOnce();
     const events: ConflictReport[] = [];
