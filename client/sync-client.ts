@@ -1,8 +1,8 @@
 // The device side of docs/sync.md: local reads and writes that work offline, and syncOnce()
 // that pushes the outbox, pulls from the cursor, heals a server that forgot, and pauses
 // before a pull that would change much of the replica at once.
-import { createHash, randomBytes } from 'node:crypto';
-import type { ReplicaItem, ReplicaRevision, ReplicaStore } from './replica-store.ts';
+import { fromBase64, randomHex, sha256Hex, toBase64, utf8ToBase64 } from './portable.ts';
+import type { ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 export type SyncAuth = { basic: { user: string; password: string } } | { bearer: string };
 
@@ -99,8 +99,6 @@ class ServerForgot extends Error {}
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
 export function createSyncClient(options: SyncClientOptions) {
   if (!DEVICE_ID.test(options.deviceId)) throw new Error(`deviceId "${options.deviceId}" must be 1–64 of A–Z a–z 0–9 . _ -`);
   const { replica, deviceId } = options;
@@ -109,7 +107,7 @@ export function createSyncClient(options: SyncClientOptions) {
   const authorization =
     'bearer' in options.auth
       ? `Bearer ${options.auth.bearer}`
-      : `Basic ${Buffer.from(`${options.auth.basic.user}:${options.auth.basic.password}`, 'utf8').toString('base64')}`;
+      : `Basic ${utf8ToBase64(`${options.auth.basic.user}:${options.auth.basic.password}`)}`;
   const massShare = options.massChangeShare ?? 0.3;
   const massMin = options.massChangeMinItems ?? 10;
   const listeners = new Map<SyncEvent, Set<(detail: unknown) => void>>();
@@ -122,7 +120,7 @@ export function createSyncClient(options: SyncClientOptions) {
 
   function newRevisionId(): string {
     counter = (counter + 1) % 1e6;
-    return `${deviceId}-${Date.now().toString(36)}-${counter.toString(36)}-${randomBytes(8).toString('hex')}`;
+    return `${deviceId}-${Date.now().toString(36)}-${counter.toString(36)}-${randomHex(8)}`;
   }
 
   async function request(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<Response> {
@@ -155,7 +153,7 @@ export function createSyncClient(options: SyncClientOptions) {
       parentId: current?.headId ?? null,
       deleted: content === null,
       content,
-      contentHash: content ? sha256(content) : null,
+      contentHash: content ? await sha256Hex(content) : null,
       contentType,
       author: `device:${deviceId}`,
       createdAt: new Date().toISOString(),
@@ -185,7 +183,7 @@ export function createSyncClient(options: SyncClientOptions) {
     if (revision.contentType) pushed.contentType = revision.contentType;
     if (revision.content && revision.contentHash) {
       pushed.contentHash = revision.contentHash;
-      if (travelsInline(revision, inlineLimit)) pushed.content = Buffer.from(revision.content).toString('base64');
+      if (travelsInline(revision, inlineLimit)) pushed.content = toBase64(revision.content);
     }
     return pushed;
   }
@@ -243,13 +241,13 @@ export function createSyncClient(options: SyncClientOptions) {
   async function contentOf(change: Extract<ChangeJson, { type: 'revision' }>): Promise<Uint8Array | null> {
     if (change.content === null) return null;
     let bytes: Uint8Array;
-    if ('base64' in change.content) bytes = new Uint8Array(Buffer.from(change.content.base64, 'base64'));
+    if ('base64' in change.content) bytes = fromBase64(change.content.base64);
     else {
       const response = await request('GET', change.content.href);
       if (!response.ok) throw new SyncError(`fetching the content of ${change.revision.itemName} failed: HTTP ${response.status}`, response.status);
       bytes = new Uint8Array(await response.arrayBuffer());
     }
-    if (change.revision.contentHash && sha256(bytes) !== change.revision.contentHash) {
+    if (change.revision.contentHash && (await sha256Hex(bytes)) !== change.revision.contentHash) {
       throw new SyncError(`the content of ${change.revision.itemName} (${change.revision.id}) does not match its hash; sync again to fetch it again`);
     }
     return bytes;

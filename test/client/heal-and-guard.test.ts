@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openSqliteReplica, type ReplicaStore } from '../../client/replica-store.ts';
+import type { ReplicaStore } from '../../client/replica.ts';
+import { openSqliteReplica } from '../../client/replica-sqlite.ts';
 import { createSyncClient, type SyncClient } from '../../client/sync-client.ts';
 import { startHarness, type Harness } from '../server/harness.ts';
 

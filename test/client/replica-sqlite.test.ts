@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openSqliteReplica } from '../../client/replica-store.ts';
+import { openSqliteReplica } from '../../client/replica-sqlite.ts';
 import { createSyncClient } from '../../client/sync-client.ts';
 
 test('a local write and its outbox entry survive reopening the replica file', async () => {
