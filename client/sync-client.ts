@@ -2,6 +2,7 @@
 // that pushes the outbox, pulls from the cursor, heals a server that forgot, and pauses
 // before a pull that would change much of the replica at once.
 import { fromBase64, randomHex, sha256Hex, toBase64, utf8ToBase64 } from './portable.ts';
+import { itemRevisions, trashedItems, type TrashedItem } from './item-history.ts';
 import type { ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 export type SyncAuth = { basic: { user: string; password: string } } | { bearer: string };
@@ -45,6 +46,17 @@ export interface SyncReport {
   conflicts: ConflictReport[];
   refused: RefusalReport[];
   paused?: { paused: 'mass-change'; deletes: number; overwrites: number };
+}
+
+/** A revision that lost a conflict on the server, kept in its item's history until resolved. */
+export interface OpenConflict {
+  revisionId: string;
+  winnerRevisionId: string;
+  collectionPath: string | null;
+  itemName: string;
+  at: string;
+  /** The losing revision as the server holds it (its content is in the replica's log or on the server). */
+  revision: RevisionJson | null;
 }
 
 export type SyncEvent = 'synced' | 'conflict' | 'healed' | 'paused' | 'error';
@@ -421,6 +433,50 @@ export function createSyncClient(options: SyncClientOptions) {
     /** Local revisions the server refused: the device's data, kept for the user to see. */
     async refused(): Promise<ReplicaRevision[]> {
       return (await replica.log()).filter((r) => r.state === 'refused');
+    },
+    /** The revisions this device holds for an item, oldest first: its history, offline. */
+    async history(collectionPath: string, name: string): Promise<ReplicaRevision[]> {
+      return itemRevisions(replica, collectionPath, name);
+    },
+    /** Deleted items with the content they had before the delete, newest delete first; offline. */
+    async trash(collectionPath?: string): Promise<TrashedItem[]> {
+      return trashedItems(replica, collectionPath);
+    },
+    /**
+     * Brings back a deleted item, or an item's older revision, as a new local revision on its
+     * head (offline; it syncs like any write). Without a revision id it restores the last
+     * live revision before the delete.
+     */
+    async restore(collectionPath: string, name: string, revisionId?: string): Promise<string> {
+      const item = await replica.getItem(collectionPath, name);
+      if (!item) throw new Error(`this device holds no item "${name}" in ${collectionPath}; nothing to restore`);
+      let source: ReplicaRevision | null | undefined;
+      if (revisionId) source = await replica.getRevision(revisionId);
+      else source = (await trashedItems(replica, collectionPath)).find((t) => t.name === name)?.lastLive;
+      if (!source || source.deleted || !source.content || source.collectionPath !== collectionPath || source.item !== name) {
+        throw new Error(
+          revisionId
+            ? `revision ${revisionId} is not a live revision of ${collectionPath}/${name} on this device; client.history() lists the ones it holds`
+            : `${collectionPath}/${name} is not in the trash with content this device holds`,
+        );
+      }
+      return writeLocal(collectionPath, item.kind, name, source.content, source.contentType);
+    },
+    /** The server's open conflicts, newest first (needs the network). */
+    async conflicts(): Promise<OpenConflict[]> {
+      const answer = await expectJson<{ conflicts: OpenConflict[] }>(await request('GET', '/api/v1/sync/conflicts'), 'listing conflicts');
+      return answer.conflicts;
+    },
+    /**
+     * Closes a conflict on the server: keep the winner, or (restore: true) bring the losing
+     * side back as a new head. The result arrives on the device with the next sync.
+     */
+    async resolveConflict(revisionId: string, choice: { restore: boolean }): Promise<{ head: string | null }> {
+      const answer = await expectJson<{ resolved: string; head: { id: string } | null }>(
+        await request('POST', `/api/v1/sync/conflicts/${encodeURIComponent(revisionId)}/resolve`, { restore: choice.restore }),
+        'resolving the conflict',
+      );
+      return { head: answer.head?.id ?? null };
     },
     syncOnce,
     /** Lets the next sync apply a pull the mass-change guard paused. */
