@@ -111,6 +111,9 @@ class ServerForgot extends Error {}
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Content a pull holds in memory before it commits a batch to the replica. */
+const PULL_BATCH_BYTES = 8 * 1024 * 1024;
+
 export function createSyncClient(options: SyncClientOptions) {
   if (!DEVICE_ID.test(options.deviceId)) throw new Error(`deviceId "${options.deviceId}" must be 1–64 of A–Z a–z 0–9 . _ -`);
   const { replica, deviceId } = options;
@@ -265,20 +268,27 @@ export function createSyncClient(options: SyncClientOptions) {
     return bytes;
   }
 
-  /** Pulls every page from the cursor; applies them unless the mass-change guard pauses. */
+  /**
+   * Pulls every page's metadata from the cursor, plans which revisions become heads, and
+   * applies the plan unless the mass-change guard pauses. Content is fetched only while
+   * applying, a bounded batch at a time, so a pull of many large photos never holds them all
+   * in memory; each batch is one transaction, and the cursor moves only with the last batch
+   * of its page (a crash part way pulls that page again, and revisions already held are
+   * skipped).
+   */
   async function pull(handshake: HandshakeJson, report: SyncReport): Promise<void> {
     const saved = await replica.getCursor();
     let cursor = saved?.cursor ?? null;
     let sequence = handshake.sequence;
     const collections = new Map(handshake.collections.map((c) => [c.id, c]));
-    const changes: ChangeJson[] = [];
+    const pages: { changes: ChangeJson[]; startCursor: string | null; endCursor: string }[] = [];
     for (;;) {
       const query = new URLSearchParams({ limit: String(handshake.limits.pullChanges) });
       if (cursor) query.set('cursor', cursor);
       const response = await request('GET', `/api/v1/sync/changes?${query.toString()}`);
       if (response.status === 409) throw new ServerForgot();
       const page = await expectJson<{ changes: ChangeJson[]; more: boolean; cursor: string }>(response, 'pull');
-      changes.push(...page.changes);
+      pages.push({ changes: page.changes, startCursor: cursor, endCursor: page.cursor });
       cursor = page.cursor;
       for (const change of page.changes) sequence = Math.max(sequence, change.seq);
       if (!page.more) break;
@@ -288,65 +298,50 @@ export function createSyncClient(options: SyncClientOptions) {
     // Revisions the device already holds still count: they put the head back where the log
     // ends (after a conflict the server writes the winner last; a pull from the start after a
     // heal walks each item through its history).
-    const plan: { revision: ReplicaRevision; makeHead: boolean; known: boolean }[] = [];
+    type Step = { makeHead: boolean } & ({ known: true; id: string } | { known: false; change: Extract<ChangeJson, { type: 'revision' }>; collectionPath: string; kind: string });
+    const planned: Step[][] = [];
     const seen = new Set<string>();
     const heads = new Map<string, { initialId: string; initialLive: boolean; headId: string; deleted: boolean; pending: boolean }>();
-    for (const change of changes) {
-      if (change.type === 'collection') {
-        collections.set(change.collection.id, change.collection);
-        continue;
+    for (const page of pages) {
+      const steps: Step[] = [];
+      planned.push(steps);
+      for (const change of page.changes) {
+        if (change.type === 'collection') {
+          collections.set(change.collection.id, change.collection);
+          continue;
+        }
+        const r = change.revision;
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        const collection = collections.get(r.collectionId);
+        const collectionPath = r.collectionPath ?? collection?.path;
+        if (!collectionPath) continue; // a collection this device never saw; it comes with its next change
+        const key = `${collectionPath}\u0000${r.itemName}`;
+        let head = heads.get(key);
+        if (!head) {
+          const item = await replica.getItem(collectionPath, r.itemName);
+          const headRevision = item ? await replica.getRevision(item.headId) : undefined;
+          head = item
+            ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending' }
+            : { initialId: '', initialLive: false, headId: '', deleted: true, pending: false };
+          heads.set(key, head);
+        }
+        let makeHead: boolean;
+        if (r.id === head.headId) makeHead = false;
+        else if (!head.headId || r.parentId === head.headId) makeHead = true;
+        else if (head.pending) makeHead = false; // the local edit goes up with the next push and merges there
+        else makeHead = !r.deleted; // a later server revision wins, but only a tombstone on the local head deletes
+        if (makeHead) {
+          head.headId = r.id;
+          head.deleted = r.deleted;
+          head.pending = false;
+        }
+        if (await replica.getRevision(r.id)) {
+          if (makeHead) steps.push({ known: true, id: r.id, makeHead });
+          continue;
+        }
+        steps.push({ known: false, makeHead, change, collectionPath, kind: collection?.kind ?? 'files' });
       }
-      const r = change.revision;
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      const collection = collections.get(r.collectionId);
-      const collectionPath = r.collectionPath ?? collection?.path;
-      if (!collectionPath) continue; // a collection this device never saw; it comes with its next change
-      const key = `${collectionPath}\u0000${r.itemName}`;
-      let head = heads.get(key);
-      if (!head) {
-        const item = await replica.getItem(collectionPath, r.itemName);
-        const headRevision = item ? await replica.getRevision(item.headId) : undefined;
-        head = item
-          ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending' }
-          : { initialId: '', initialLive: false, headId: '', deleted: true, pending: false };
-        heads.set(key, head);
-      }
-      let makeHead: boolean;
-      if (r.id === head.headId) makeHead = false;
-      else if (!head.headId || r.parentId === head.headId) makeHead = true;
-      else if (head.pending) makeHead = false; // the local edit goes up with the next push and merges there
-      else makeHead = !r.deleted; // a later server revision wins, but only a tombstone on the local head deletes
-      if (makeHead) {
-        head.headId = r.id;
-        head.deleted = r.deleted;
-        head.pending = false;
-      }
-      const held = await replica.getRevision(r.id);
-      if (held) {
-        if (makeHead) plan.push({ revision: held, makeHead, known: true });
-        continue;
-      }
-      plan.push({
-        makeHead,
-        known: false,
-        revision: {
-          id: r.id,
-          collectionPath,
-          kind: collection?.kind ?? 'files',
-          item: r.itemName,
-          parentId: r.parentId,
-          deleted: r.deleted,
-          content: await contentOf(change),
-          contentHash: r.contentHash,
-          contentType: r.contentType,
-          author: r.author,
-          createdAt: r.createdAt,
-          local: false,
-          state: 'acked',
-          refusal: null,
-        },
-      });
     }
 
     let deletes = 0;
@@ -362,8 +357,51 @@ export function createSyncClient(options: SyncClientOptions) {
       return;
     }
     massChangeConfirmed = false;
-    await replica.applyPull(plan, { cursor, storeId: handshake.storeId, generation: handshake.generation, sequence });
-    report.pulled += plan.filter((step) => !step.known).length;
+
+    const identity = { storeId: handshake.storeId, generation: handshake.generation };
+    for (const [index, steps] of planned.entries()) {
+      const page = pages[index];
+      if (!page) continue;
+      const last = index === planned.length - 1;
+      const endCursor = { ...identity, cursor: page.endCursor, sequence: last ? sequence : (saved?.sequence ?? 0) };
+      // Until its page is whole, a batch keeps the cursor where the page began.
+      const startCursor = { ...identity, cursor: page.startCursor, sequence: saved?.sequence ?? 0 };
+      let batch: { revision: ReplicaRevision; makeHead: boolean }[] = [];
+      let batchBytes = 0;
+      for (const step of steps) {
+        let revision: ReplicaRevision | undefined;
+        if (step.known) revision = await replica.getRevision(step.id);
+        else {
+          const r = step.change.revision;
+          revision = {
+            id: r.id,
+            collectionPath: step.collectionPath,
+            kind: step.kind,
+            item: r.itemName,
+            parentId: r.parentId,
+            deleted: r.deleted,
+            content: await contentOf(step.change),
+            contentHash: r.contentHash,
+            contentType: r.contentType,
+            author: r.author,
+            createdAt: r.createdAt,
+            local: false,
+            state: 'acked',
+            refusal: null,
+          };
+          report.pulled += 1;
+        }
+        if (!revision) continue;
+        batch.push({ revision, makeHead: step.makeHead });
+        batchBytes += revision.content?.byteLength ?? 0;
+        if (batchBytes >= PULL_BATCH_BYTES) {
+          await replica.applyPull(batch, startCursor);
+          batch = [];
+          batchBytes = 0;
+        }
+      }
+      await replica.applyPull(batch, endCursor);
+    }
   }
 
   /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
