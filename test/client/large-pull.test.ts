@@ -45,7 +45,8 @@ describe('sync client: large pulls', () => {
     let contentFetches = 0;
     let failAt = 4;
     const flaky: typeof globalThis.fetch = async (input, init) => {
-      if (String(input).includes('/api/v1/sync/content/')) {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes('/api/v1/sync/content/')) {
         contentFetches += 1;
         if (contentFetches === failAt) throw new TypeError('fetch failed (the network went away)');
       }
