@@ -9,6 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ReplicaStore } from '../client/replica.ts';
 import { openSqliteReplica } from '../client/replica-sqlite.ts';
 import { createSyncClient } from '../client/sync-client.ts';
 import type { BenchServer } from './dav-server.ts';
@@ -86,11 +87,33 @@ export function sqliteInsert(file: string, rows: BarePull['rows']): number {
   }
 }
 
+/** The replica with the time spent in each of its methods added up by name. */
+function timedReplica(replica: ReplicaStore, spent: Map<string, number>): ReplicaStore {
+  return new Proxy(replica, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          spent.set(String(key), (spent.get(String(key)) ?? 0) + performance.now() - started);
+        }
+      };
+    },
+  });
+}
+
 export interface SdkSync {
   totalMs: number;
   pagesMs: number;
   contentMs: number;
   otherRequestsMs: number;
+  /** Time in the replica's applyPull (the one transaction that stores the pull). */
+  commitMs: number;
+  /** Time in the replica's other calls during the sync (reads while planning, the guard's count). */
+  replicaReadsMs: number;
   pulled: number;
   items: number;
 }
@@ -108,7 +131,8 @@ export async function sdkInitialSync(server: BenchServer, dir: string, name: str
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   const file = join(dir, `${name}.sqlite`);
-  const replica = openSqliteReplica(file);
+  const replicaSpent = new Map<string, number>();
+  const replica = timedReplica(openSqliteReplica(file), replicaSpent);
   try {
     const client = createSyncClient({
       serverUrl: server.url,
@@ -120,8 +144,10 @@ export async function sdkInitialSync(server: BenchServer, dir: string, name: str
     const started = performance.now();
     const report = await client.syncOnce();
     const totalMs = performance.now() - started;
+    const commitMs = replicaSpent.get('applyPull') ?? 0;
+    const replicaReadsMs = [...replicaSpent.values()].reduce((sum, ms) => sum + ms, 0) - commitMs;
     const items = (await client.list()).length;
-    return { totalMs, pagesMs: spent.pages, contentMs: spent.content, otherRequestsMs: spent.other, pulled: report.pulled, items };
+    return { totalMs, pagesMs: spent.pages, contentMs: spent.content, otherRequestsMs: spent.other, commitMs, replicaReadsMs, pulled: report.pulled, items };
   } finally {
     await replica.close();
     await rm(file, { force: true });
