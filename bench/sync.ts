@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBenchServer } from './dav-server.ts';
+import { measureFsyncRate } from './fsync-rate.ts';
 import { barePull, sdkInitialSync, sqliteInsert } from './sync-initial.ts';
 import { measureLive } from './sync-live.ts';
 import { seedContacts, seedPhotos } from './sync-seed.ts';
@@ -99,6 +100,8 @@ async function main(): Promise<void> {
     const liveServer = await startBenchServer(join(workDir, 'live-data'));
     const devicesDir = join(workDir, 'devices');
     await mkdir(devicesDir);
+    // The devices share this process: each one's replica commit (an fsync) waits for the others'.
+    const fsync = measureFsyncRate(devicesDir, 1);
     let live;
     try {
       live = await measureLive(liveServer, devicesDir, deviceCount, writes);
@@ -113,6 +116,10 @@ async function main(): Promise<void> {
     row(`… to its arrival in the last of the other ${deviceCount - 1}`, live.crowd.lastArrivalMs);
     row('baseline: 2 devices, a put on one to its arrival in the other', live.pair.arrivalsMs);
     row('baseline: bare HTTP round trip (GET /api/v1/sync)', live.roundTripMs);
+    const fsyncMs = 1000 / fsync.fsyncPerSecond;
+    console.log(
+      `the disk: ${fsync.fsyncPerSecond.toFixed(0)} fsyncs/s (${fsyncMs.toFixed(1)} ms each), so ${deviceCount - 1} replica commits one after another in this one process take at least ${ms((deviceCount - 1) * fsyncMs)}`,
+    );
     const missing = live.crowd.missing + live.pair.missing;
     if (missing > 0) console.log(`WARNING: ${missing} arrivals did not happen within the deadline`);
     const median = (values: number[]) => percentile(values, 0.5);
