@@ -2,6 +2,7 @@
 // that pushes the outbox, pulls from the cursor, heals a server that forgot, and pauses
 // before a pull that would change much of the replica at once.
 import { fromBase64, randomHex, sha256Hex, toBase64, utf8ToBase64 } from './portable.ts';
+import { createMassChangeGuard } from './mass-change-guard.ts';
 import { itemRevisions, trashedItems, type TrashedItem } from './item-history.ts';
 import type { ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
@@ -18,6 +19,8 @@ export interface SyncClientOptions {
   massChangeShare?: number;
   /** The guard applies only when the replica holds at least this many live items (default 10). */
   massChangeMinItems?: number;
+  /** Items changed by pulls this recently count towards the guard's share too (default 10 minutes). */
+  massChangeWindowMs?: number;
 }
 
 export interface ConflictReport {
@@ -123,10 +126,12 @@ export function createSyncClient(options: SyncClientOptions) {
     'bearer' in options.auth
       ? `Bearer ${options.auth.bearer}`
       : `Basic ${utf8ToBase64(`${options.auth.basic.user}:${options.auth.basic.password}`)}`;
-  const massShare = options.massChangeShare ?? 0.3;
-  const massMin = options.massChangeMinItems ?? 10;
+  const guard = createMassChangeGuard({
+    share: options.massChangeShare ?? 0.3,
+    minItems: options.massChangeMinItems ?? 10,
+    windowMs: options.massChangeWindowMs ?? 10 * 60_000,
+  });
   const listeners = new Map<SyncEvent, Set<(detail: unknown) => void>>();
-  let massChangeConfirmed = false;
   let counter = 0;
 
   function emit(event: SyncEvent, detail: unknown) {
@@ -346,19 +351,17 @@ export function createSyncClient(options: SyncClientOptions) {
       }
     }
 
-    let deletes = 0;
-    let overwrites = 0;
-    for (const head of heads.values()) {
-      if (!head.initialLive || head.headId === head.initialId) continue;
-      if (head.deleted) deletes += 1;
-      else overwrites += 1;
+    // The live local items this pull changes: key → whether it deletes them.
+    const changed = new Map<string, boolean>();
+    for (const [key, head] of heads) {
+      if (head.initialLive && head.headId !== head.initialId) changed.set(key, head.deleted);
     }
-    const liveItems = (await replica.listItems()).filter((item) => !item.deleted).length;
-    if (!massChangeConfirmed && liveItems >= massMin && deletes + overwrites > massShare * liveItems) {
-      report.paused = { paused: 'mass-change', deletes, overwrites };
+    const liveItems = changed.size === 0 ? 0 : (await replica.listItems()).filter((item) => !item.deleted).length;
+    const verdict = guard.check(changed, liveItems);
+    if (verdict.pause) {
+      report.paused = { paused: 'mass-change', deletes: verdict.deletes, overwrites: verdict.overwrites };
       return;
     }
-    massChangeConfirmed = false;
 
     const identity = { storeId: handshake.storeId, generation: handshake.generation };
     for (const [index, steps] of planned.entries()) {
@@ -404,6 +407,7 @@ export function createSyncClient(options: SyncClientOptions) {
       }
       await replica.applyPull(batch, endCursor);
     }
+    guard.applied(changed);
   }
 
   /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
@@ -525,7 +529,7 @@ export function createSyncClient(options: SyncClientOptions) {
     },
     /** Lets the next sync apply a pull the mass-change guard paused. */
     confirmMassChange(): void {
-      massChangeConfirmed = true;
+      guard.confirm();
     },
     on(event: SyncEvent, listener: (detail: unknown) => void): () => void {
       const set = listeners.get(event) ?? new Set();

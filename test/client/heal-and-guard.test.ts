@@ -98,6 +98,32 @@ describe('sync client: heal, guard, merge', () => {
     assert.deepEqual((await c.get('files/photos', 'cat.jpg'))?.content, photo);
   });
 
+  it('pauses when a mass delete arrives one small pull at a time, as it does to a live device', async () => {
+    const harness = await server();
+    const a = device(harness, 'trickle-a');
+    const b = device(harness, 'trickle-b');
+    for (let i = 0; i < 12; i += 1) await a.put('notes', 'notes', `t${i}.txt`, bytes(`note ${i}`), 'text/plain');
+    await a.syncOnce();
+    await b.syncOnce();
+    // 30% of 12 is 3.6: the fourth delete in ten minutes pauses, though each pull deletes one.
+    const reports = [];
+    for (let i = 0; i < 6; i += 1) {
+      await b.delete('notes', `t${i}.txt`);
+      await b.syncOnce();
+      reports.push(await a.syncOnce());
+    }
+    assert.deepEqual(reports.map((r) => r.paused?.deletes ?? 0), [0, 0, 0, 4, 5, 6]);
+    assert.equal((await a.list()).length, 9, 'the first three deletes applied, the rest wait');
+    a.confirmMassChange();
+    await a.syncOnce();
+    assert.equal((await a.list()).length, 6);
+    // A confirmed mass change starts the count afresh: one more delete goes through.
+    await b.delete('notes', 't6.txt');
+    await b.syncOnce();
+    assert.equal((await a.syncOnce()).paused, undefined);
+    assert.equal((await a.list()).length, 5);
+  });
+
   it('pauses a pull that deletes half the items, and applies it after confirmMassChange', async () => {
     const harness = await server();
     const a = device(harness, 'guard-a');
