@@ -47,7 +47,7 @@ export interface SyncReport {
   paused?: { paused: 'mass-change'; deletes: number; overwrites: number };
 }
 
-export type SyncEvent = 'synced' | 'conflict' | 'healed' | 'paused' | 'error';
+export type SyncEvent = 'synced' | 'conflict' | 'healed' | 'paused' | 'error' | 'changed';
 
 interface RevisionJson {
   id: string;
@@ -162,6 +162,8 @@ export function createSyncClient(options: SyncClientOptions) {
       refusal: null,
     };
     await replica.addRevision(revision, true);
+    // Committed first: a listener that syncs at once finds the revision in the outbox.
+    emit('changed', { collectionPath, item: name, revisionId: revision.id, deleted: revision.deleted });
     return revision.id;
   }
 
@@ -423,6 +425,10 @@ export function createSyncClient(options: SyncClientOptions) {
       return (await replica.log()).filter((r) => r.state === 'refused');
     },
     syncOnce,
+    /** How many local revisions wait in the outbox for the server. */
+    async pending(): Promise<number> {
+      return (await replica.outbox()).length;
+    },
     /** Lets the next sync apply a pull the mass-change guard paused. */
     confirmMassChange(): void {
       massChangeConfirmed = true;
