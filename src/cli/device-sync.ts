@@ -30,8 +30,10 @@ export const DEVICE_SYNC_HELP = `sync       Push this device's changes, pull the
              is missing; it then belongs to that user for good. The password is the
              first line of stdin with --password-stdin, else ${PASSWORD_ENV}, else
              asked at a terminal; use an app password made for this device.
-             --watch keeps syncing live until Ctrl-C (SIGINT) or SIGTERM and prints one
-             line per change of status. --server may change (the server moved); if the
+             --watch keeps syncing live until Ctrl-C (SIGINT) or SIGTERM: it follows
+             the server's event stream, syncs within a second of a change there or
+             here, waits and retries (with backoff) while the server is away, and
+             prints one line per change of status and per sync that moved something. --server may change (the server moved); if the
              new address is another store than the one the replica came from, pass
              --server-moved to say it is meant.
              Exit codes: 0 synced, 1 failed (nothing local is lost), 2 wrong command
@@ -63,7 +65,7 @@ export async function deviceSync(args: string[], io: CliIo, usage: string): Prom
   const serverUrl = checkServerUrl(flags.server);
   if (serverUrl === null) return usageError(io, `--server must be an http:// or https:// URL, such as https://cloud.example.org; got "${flags.server}"`, usage);
   if (flags.user === '') return usageError(io, '--user must name the account', usage);
-  let intervalMs = 30_000;
+  let intervalMs = 300_000;
   if (flags.interval !== undefined) {
     const seconds = Number(flags.interval);
     if (!Number.isFinite(seconds) || seconds <= 0) return usageError(io, `--interval must be a number of seconds above 0; got "${flags.interval}"`, usage);
@@ -108,7 +110,7 @@ export async function deviceSync(args: string[], io: CliIo, usage: string): Prom
       if (flags['confirm-mass-change'] === true) client.confirmMassChange();
       const device: SyncedDevice = { deviceId: state.device.deviceId, server: serverUrl, user, stateDir: state.dir };
       if (flags.watch === true) {
-        return await watchSync({ io, client, device, auth, intervalMs, json: flags.json === true, replicaFile: state.replicaFile });
+        return await watchSync({ io, client, device, auth, pollIntervalMs: intervalMs, json: flags.json === true });
       }
       return await syncOnceAndReport(io, client, device, state.replicaFile, flags.json === true);
     } finally {
@@ -133,7 +135,7 @@ async function syncOnceAndReport(io: CliIo, client: SyncClient, device: SyncedDe
   return report.paused ? DEVICE_EXIT.paused : DEVICE_EXIT.ok;
 }
 
-export function liveItemCount(replicaFile: string): number {
+function liveItemCount(replicaFile: string): number {
   return summarizeSqliteReplica(replicaFile).collections.reduce((sum, collection) => sum + collection.live, 0);
 }
 

@@ -22,7 +22,8 @@ Options:
   --state DIR              the device's state directory
   --password-stdin         read the password from the first line of stdin (sync)
   --watch                  keep syncing until SIGINT/SIGTERM (sync)
-  --interval SECONDS       with --watch: how often to sync (default 30)
+  --interval SECONDS       with --watch: a full sync at least this often, even
+                           with no news from the server (default 300)
   --confirm-mass-change    apply a pull the mass-change guard paused (sync)
   --server-moved           DIR may sync with another store at a new address (sync)
   --to OUTDIR              where to write (export)

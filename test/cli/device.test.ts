@@ -222,7 +222,7 @@ describe('holdfast device sync', () => {
     assert.equal((await deviceSync(writer, server.url)).code, 0);
     const child = spawn(
       process.execPath,
-      [BIN, 'device', 'sync', '--server', server.url, '--user', USER, '--password-stdin', '--state', watched, '--watch', '--interval', '0.2', '--json'],
+      [BIN, 'device', 'sync', '--server', server.url, '--user', USER, '--password-stdin', '--state', watched, '--watch', '--json'],
       { env: environment(), stdio: ['pipe', 'pipe', 'pipe'] },
     );
     child.stdin.end(`${PASSWORD}\n`);
@@ -236,12 +236,20 @@ describe('holdfast device sync', () => {
       assert.equal((await deviceSync(writer, server.url)).code, 0);
       for (let i = 0; i < 300 && !/"pulled":[1-9]/.test(stdout); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
       assert.match(stdout, /"pulled":[1-9]/, `${stdout}\n${stderr}`);
-      for (const line of stdout.trim().split('\n')) assert.ok((JSON.parse(line) as { status: string }).status, line);
+      for (const line of stdout.trim().split('\n')) assert.ok((JSON.parse(line) as { event: string }).event, line);
     } finally {
       child.kill('SIGTERM');
     }
     assert.equal(await closed, 0, stderr);
     assert.equal(new TextDecoder().decode((await replicaItems(watched)).get('watched/live.txt')?.content ?? new Uint8Array()), 'arrives by itself');
+  });
+
+  it('--watch with a password the server refuses stops and exits 1 with the reason', async () => {
+    const state = newState();
+    assert.equal((await deviceSync(state, server.url)).code, 0);
+    const watched = await deviceSync(state, server.url, ['--watch'], { password: 'not the password at all' });
+    assert.equal(watched.code, 1);
+    assert.match(watched.stderr, /refused this device's credentials \(HTTP 401\)/);
   });
 
   it('a wrong command line exits 2 with the usage', async () => {
