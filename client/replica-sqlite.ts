@@ -195,3 +195,14 @@ export function summarizeSqliteReplica(file: string): SqliteReplicaSummary {
     db.close();
   }
 }
+
+/** The names of a collection's live items, without their content (read-only), so a caller can fetch one item at a time. */
+export function liveItemNamesInSqliteReplica(file: string, collectionPath: string): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT name FROM items WHERE collection_path = ? AND deleted = 0 ORDER BY name').all(collectionPath) as { name: string }[];
+    return rows.map((row) => row.name);
+  } finally {
+    db.close();
+  }
+}

@@ -3,7 +3,7 @@
 // directory per collection. It reads only the replica, so it works with no network.
 import { join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openSqliteReplica, summarizeSqliteReplica } from '../../client/replica-sqlite.ts';
+import { liveItemNamesInSqliteReplica, openSqliteReplica, summarizeSqliteReplica } from '../../client/replica-sqlite.ts';
 import type { ReplicaItem } from '../../client/replica.ts';
 import { ensureDirectoryDurably, writeFileDurably } from '../store/durable-fs.ts';
 import { EXIT, failure, HELP_OPTION, parseCommandArgs, usageError, writeLine } from './command.ts';
@@ -43,12 +43,13 @@ export async function deviceExport(args: string[], io: CliIo, usage: string): Pr
   const failed: { item: string; message: string }[] = [];
   let bytes = 0;
   try {
-    // One collection at a time, so only one collection's content is in memory.
     for (const collection of summary.collections) {
-      const items = (await replica.listItems(collection.path)).filter((item) => !item.deleted && item.content !== null);
       const dir = join(outDir, ...collection.path.split('/').map(safeName));
       const taken = new Set<string>();
-      for (const item of items) {
+      // One item at a time: a photo library does not fit in memory at once.
+      for (const name of liveItemNamesInSqliteReplica(loaded.replicaFile, collection.path)) {
+        const item = await replica.getItem(collection.path, name);
+        if (!item || item.deleted || item.content === null) continue;
         const target = join(dir, uniqueName(fileName(item), taken));
         try {
           if (!isInside(outDir, target)) throw new Error('its name would leave the export directory');
