@@ -8,6 +8,8 @@ import { openSqliteReplica } from '../../client/replica-sqlite.ts';
 import type { ReplicaItem } from '../../client/replica.ts';
 import { createSyncClient } from '../../client/sync-client.ts';
 import type { SyncClient } from '../../client/sync-client.ts';
+import { createAccounts } from '../../src/accounts/create-accounts.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { startServerProcess } from '../backup/server-process.ts';
 import type { ServerProcess } from '../backup/server-process.ts';
 import { createRandom } from '../seeded-random.ts';
@@ -17,10 +19,24 @@ import type { Finished } from './holdfast-process.ts';
 export const USER = 'alice';
 export const PASSWORD = 'correct horse battery staple';
 
-/** `holdfast serve` on `dataDir` (a new store if it is empty), with USER signed up if asked. */
-export async function serverWithUser(dataDir: string, options: { addUser?: boolean } = {}): Promise<ServerProcess> {
-  const server = await startServerProcess(dataDir, {});
-  if (options.addUser !== false) {
+/**
+ * `holdfast serve` on `dataDir` (a new store if it is empty) with USER signed up, on a free
+ * port or on `port`. With `userFirst`, the store and USER are made before the server starts,
+ * so no client ever meets the server without the account.
+ */
+export async function serverWithUser(dataDir: string, options: { port?: number; userFirst?: boolean } = {}): Promise<ServerProcess> {
+  if (options.userFirst === true) {
+    const opened = await openStore({ dataDir, initializeIfEmpty: true });
+    if (opened.kind !== 'opened') throw new Error(opened.reason);
+    try {
+      const added = await createAccounts(opened.store.accounts).addUser(USER, PASSWORD);
+      if (added.kind !== 'created') throw new Error(`could not add ${USER}: ${added.kind}`);
+    } finally {
+      await opened.store.close();
+    }
+  }
+  const server = await startServerProcess(dataDir, {}, options.port ?? 0);
+  if (options.userFirst !== true) {
     try {
       await addUser(dataDir, USER);
     } catch (error) {

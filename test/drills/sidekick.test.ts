@@ -4,12 +4,13 @@
 // devices heal it; a fourth device starting from nothing then gets every item of every
 // kind, byte for byte. And the other way: a device reset to nothing gets it all back.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ServerProcess } from '../backup/server-process.ts';
 import { bytes, deviceSync, noiseJpeg, PASSWORD, replicaItems, serverWithUser, USER, vcard, vevent, withReplica } from '../cli/device-process.ts';
-import { holdfast, temporaryDirectory } from '../cli/holdfast-process.ts';
+import { BIN, environment, holdfast, temporaryDirectory } from '../cli/holdfast-process.ts';
 
 interface SyncJson {
   result: 'synced' | 'paused';
@@ -250,6 +251,70 @@ describe('the Sidekick drill: the server is destroyed and started empty; the dev
       assert.equal(report.healed, false);
       assert.deepEqual(report.conflicts, []);
       await assertExportHoldsEverything(name);
+    }
+  });
+});
+
+describe('a device that is watching heals, by itself, a server that comes back empty at the same address', () => {
+  it('the server is destroyed and comes back empty on its port; the watching device heals it without being asked, and a new device gets everything', async () => {
+    let watched: ServerProcess = await serverWithUser(join(temporary.dir, 'watch-data-1'));
+    const url = watched.url;
+    const port = Number(new URL(url).port);
+    const watcher = join(temporary.dir, 'devices', 'watcher');
+    const made = new Map<string, Uint8Array>([
+      ['contacts/watch-contact.vcf', bytes(vcard('watch-contact', 'Watched Contact'))],
+      ['calendar/watch-event.ics', bytes(vevent('watch-event', 'Watched event', 9))],
+      ['notes/watch-note.md', bytes('kept by a watching laptop\n')],
+      ['photos/watch/IMG_0001.jpg', await noiseJpeg(777, 256, 256)],
+    ]);
+    const kinds: Record<string, string> = { contacts: 'contacts', calendar: 'calendar', notes: 'notes', photos: 'files' };
+    const types: Record<string, string> = { contacts: 'text/vcard', calendar: 'text/calendar', notes: 'text/markdown', photos: 'image/jpeg' };
+    assert.equal((await deviceSync(watcher, url)).code, 0);
+    await withReplica(watcher, async (client) => {
+      for (const [key, content] of made) {
+        const slash = key.lastIndexOf('/');
+        const top = key.slice(0, key.indexOf('/'));
+        await client.put(key.slice(0, slash), kinds[top]!, key.slice(slash + 1), content, types[top]!);
+      }
+    });
+    assert.equal((await deviceSync(watcher, url)).code, 0);
+
+    const child = spawn(process.execPath, [BIN, 'device', 'sync', '--server', url, '--user', USER, '--password-stdin', '--state', watcher, '--watch', '--json'], {
+      env: environment(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.end(`${PASSWORD}\n`);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const lines = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; state?: string; healed?: boolean });
+    const waitFor = async (what: string, found: () => boolean) => {
+      // Backoff after the server vanished is at most a minute; this is a bound, not a measurement.
+      for (let i = 0; i < 1200 && !found(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(found(), `${what}:\n${stdout}\n${stderr}`);
+    };
+    try {
+      await waitFor('the watcher connects', () => lines().some((line) => line.state === 'connected' || line.state === 'idle'));
+      await watched.kill();
+      await rm(join(temporary.dir, 'watch-data-1'), { recursive: true, force: true });
+      // The account is made before the new server opens, so the watcher never meets it without one.
+      watched = await serverWithUser(join(temporary.dir, 'watch-data-2'), { port, userFirst: true });
+      assert.equal(watched.url, url);
+      await waitFor('the watcher heals the new server', () => lines().some((line) => line.event === 'synced' && line.healed === true));
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal(await closed, 0, stderr);
+    }
+    try {
+      const fresh = join(temporary.dir, 'devices', 'after-watch');
+      assert.equal((await deviceSync(fresh, url)).code, 0);
+      const items = await replicaItems(fresh);
+      for (const [key, content] of made) assert.deepEqual(items.get(key)?.content, content, `${key} is back on the server, byte for byte`);
+      assert.equal((await replicaItems(watcher)).size, made.size, 'the watcher lost nothing');
+    } finally {
+      await watched.stop();
     }
   });
 });
