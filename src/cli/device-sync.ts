@@ -54,25 +54,59 @@ const OPTIONS = {
   'server-moved': { type: 'boolean' },
 } as const;
 
-export async function deviceSync(args: string[], io: CliIo, usage: string): Promise<number> {
+interface SyncFlags {
+  serverUrl: string;
+  user: string;
+  state: string;
+  passwordFromStdin: boolean;
+  watch: boolean;
+  pollIntervalMs: number;
+  json: boolean;
+  confirmMassChange: boolean;
+  serverMoved: boolean;
+}
+
+function readSyncFlags(args: string[], io: CliIo, usage: string): { kind: 'flags'; flags: SyncFlags } | { kind: 'exit'; code: number } {
   const parsed = parseCommandArgs(io, usage, [], () => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true }));
-  if (parsed.kind === 'exit') return parsed.code;
-  const flags = parsed.values;
-  if (flags.server === undefined || flags.user === undefined || flags.state === undefined) {
-    const missing = [flags.server === undefined && '--server', flags.user === undefined && '--user', flags.state === undefined && '--state'].filter(Boolean);
-    return usageError(io, `device sync needs ${missing.join(', ')}`, usage);
+  if (parsed.kind === 'exit') return parsed;
+  const { server, user, state, interval, watch } = parsed.values;
+  const exit = (message: string) => ({ kind: 'exit' as const, code: usageError(io, message, usage) });
+  if (server === undefined || user === undefined || state === undefined) {
+    const missing = [server === undefined && '--server', user === undefined && '--user', state === undefined && '--state'].filter(Boolean);
+    return exit(`device sync needs ${missing.join(', ')}`);
   }
-  const serverUrl = checkServerUrl(flags.server);
-  if (serverUrl === null) return usageError(io, `--server must be an http:// or https:// URL, such as https://cloud.example.org; got "${flags.server}"`, usage);
-  if (flags.user === '') return usageError(io, '--user must name the account', usage);
-  let intervalMs = 300_000;
-  if (flags.interval !== undefined) {
-    const seconds = Number(flags.interval);
-    if (!Number.isFinite(seconds) || seconds <= 0) return usageError(io, `--interval must be a number of seconds above 0; got "${flags.interval}"`, usage);
-    if (flags.watch !== true) return usageError(io, '--interval goes with --watch', usage);
-    intervalMs = seconds * 1000;
+  const serverUrl = checkServerUrl(server);
+  if (serverUrl === null) return exit(`--server must be an http:// or https:// URL, such as https://cloud.example.org; got "${server}"`);
+  if (user === '') return exit('--user must name the account');
+  let pollIntervalMs = 300_000;
+  if (interval !== undefined) {
+    const seconds = Number(interval);
+    if (!Number.isFinite(seconds) || seconds <= 0) return exit(`--interval must be a number of seconds above 0; got "${interval}"`);
+    if (watch !== true) return exit('--interval goes with --watch');
+    pollIntervalMs = seconds * 1000;
   }
-  const user = flags.user;
+  const values = parsed.values;
+  return {
+    kind: 'flags',
+    flags: {
+      serverUrl,
+      user,
+      state,
+      passwordFromStdin: values['password-stdin'] === true,
+      watch: watch === true,
+      pollIntervalMs,
+      json: values.json === true,
+      confirmMassChange: values['confirm-mass-change'] === true,
+      serverMoved: values['server-moved'] === true,
+    },
+  };
+}
+
+export async function deviceSync(args: string[], io: CliIo, usage: string): Promise<number> {
+  const read = readSyncFlags(args, io, usage);
+  if (read.kind === 'exit') return read.code;
+  const { flags } = read;
+  const { serverUrl, user } = flags;
 
   const loaded = await loadDeviceState(flags.state);
   if (loaded.kind === 'invalid') return failure(io, loaded.message);
@@ -84,7 +118,7 @@ export async function deviceSync(args: string[], io: CliIo, usage: string): Prom
     );
   }
 
-  const password = await obtainSignInPassword(io, { fromStdin: flags['password-stdin'] === true, user });
+  const password = await obtainSignInPassword(io, { fromStdin: flags.passwordFromStdin, user });
   if (password.kind === 'failed') return failure(io, password.message);
   const auth: SyncAuth = { basic: { user, password: password.password } };
 
@@ -102,17 +136,15 @@ export async function deviceSync(args: string[], io: CliIo, usage: string): Prom
     return failure(io, `another 'holdfast device sync' (process ${lock.pid}) is using ${state.dir}; stop it first, or let it do the syncing`);
   }
   try {
-    const owner = await settleOwner(io, state, { user, serverUrl, auth, serverMoved: flags['server-moved'] === true });
+    const owner = await settleOwner(io, state, { user, serverUrl, auth, serverMoved: flags.serverMoved });
     if (owner.kind === 'refused') return failure(io, owner.message);
     const replica = openSqliteReplica(state.replicaFile);
     try {
       const client = createSyncClient({ serverUrl, auth, replica, deviceId: state.device.deviceId });
-      if (flags['confirm-mass-change'] === true) client.confirmMassChange();
+      if (flags.confirmMassChange) client.confirmMassChange();
       const device: SyncedDevice = { deviceId: state.device.deviceId, server: serverUrl, user, stateDir: state.dir };
-      if (flags.watch === true) {
-        return await watchSync({ io, client, device, auth, pollIntervalMs: intervalMs, json: flags.json === true });
-      }
-      return await syncOnceAndReport(io, client, device, state.replicaFile, flags.json === true);
+      if (flags.watch) return await watchSync({ io, client, device, auth, pollIntervalMs: flags.pollIntervalMs, json: flags.json });
+      return await syncOnceAndReport(io, client, device, state.replicaFile, flags.json);
     } finally {
       await replica.close();
     }
