@@ -138,6 +138,22 @@ describe('the Sidekick drill: the server is destroyed and started empty; the dev
     // Two rounds: each device's writes reach the others.
     for (const name of devices) await sync(name, firstUrl);
     for (const name of devices) await sync(name, firstUrl);
+    // Two devices edit different fields of one contact: the server merges them.
+    const base = ['BEGIN:VCARD', 'VERSION:4.0', 'UID:person-3b', 'FN:Person 3 B', 'N:Person 3 B;;;;'];
+    const emailEdit = bytes([...base, 'EMAIL:person-3b@example.com', 'END:VCARD', ''].join('\r\n'));
+    const phoneEdit = bytes([...base, 'EMAIL:person-3b@example.org', 'TEL;TYPE=cell:+1-555-0100', 'END:VCARD', ''].join('\r\n'));
+    await withReplica(stateOf('laptop-2'), (client) => client.put('contacts', 'contacts', 'person-3b.vcf', emailEdit, 'text/vcard'));
+    await sync('laptop-2', firstUrl);
+    await withReplica(stateOf('laptop-1'), (client) => client.put('contacts', 'contacts', 'person-3b.vcf', phoneEdit, 'text/vcard'));
+    await sync('laptop-1', firstUrl);
+    const merged = (await replicaItems(stateOf('laptop-1'))).get('contacts/person-3b.vcf')?.content;
+    assert.ok(merged);
+    const mergedText = new TextDecoder().decode(merged);
+    assert.match(mergedText, /EMAIL:person-3b@example\.com/);
+    assert.match(mergedText, /TEL;TYPE=cell:\+1-555-0100/);
+    originals.set('contacts/person-3b.vcf', merged);
+    for (const name of devices) await sync(name, firstUrl);
+
     for (const name of devices) {
       assert.equal((await replicaItems(stateOf(name))).size, originals.size, `${name} holds every item`);
       await assertExportHoldsEverything(name);
