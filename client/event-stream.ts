@@ -18,19 +18,25 @@ export async function* readEventStream(body: ReadableStream<Uint8Array>, onBytes
   let event = '';
   let data: string[] = [];
   let id: string | null = null;
+  let afterCR = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
       onBytes();
       buffer += decoder.decode(value, { stream: true });
+      // A line that ended in CR at the end of the last chunk: an LF starting this one is its CRLF's second half.
+      if (afterCR && buffer !== '') {
+        if (buffer.startsWith('\n')) buffer = buffer.slice(1);
+        afterCR = false;
+      }
       for (;;) {
         const end = buffer.search(/\r\n|\n|\r/);
         if (end === -1) break;
-        // A CR at the very end may be the first half of a CRLF still on its way.
-        if (buffer[end] === '\r' && end === buffer.length - 1) break;
         const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + (buffer.startsWith('\r\n', end) ? 2 : 1));
+        const crlf = buffer.startsWith('\r\n', end);
+        if (!crlf && buffer[end] === '\r' && end === buffer.length - 1) afterCR = true;
+        buffer = buffer.slice(end + (crlf ? 2 : 1));
         if (line === '') {
           if (data.length > 0) yield { event: event || 'message', data: data.join('\n'), id };
           event = '';
