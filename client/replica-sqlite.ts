@@ -164,3 +164,45 @@ export function openSqliteReplica(file: string): ReplicaStore {
     },
   };
 }
+
+export interface SqliteReplicaSummary {
+  collections: { path: string; kind: string; live: number; deleted: number }[];
+  revisions: number;
+  outbox: number;
+  refused: number;
+  cursor: ReplicaCursor | undefined;
+}
+
+/** Counts what a replica file holds without loading any content, opened read-only (a sync may be running). */
+export function summarizeSqliteReplica(file: string): SqliteReplicaSummary {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const collections = db
+      .prepare(
+        `SELECT collection_path AS path, MIN(kind) AS kind, SUM(deleted = 0) AS live, SUM(deleted = 1) AS deleted
+         FROM items GROUP BY collection_path ORDER BY collection_path`,
+      )
+      .all() as { path: string; kind: string; live: number; deleted: number }[];
+    const counts = db
+      .prepare(`SELECT COUNT(*) AS revisions, COALESCE(SUM(state = 'pending'), 0) AS outbox, COALESCE(SUM(state = 'refused'), 0) AS refused FROM revisions`)
+      .get() as { revisions: number; outbox: number; refused: number };
+    const row = db.prepare('SELECT * FROM cursor WHERE one = 1').get() as
+      | { cursor: string | null; store_id: string; generation: number; sequence: number }
+      | undefined;
+    const cursor = row ? { cursor: row.cursor, storeId: row.store_id, generation: row.generation, sequence: row.sequence } : undefined;
+    return { collections, ...counts, cursor };
+  } finally {
+    db.close();
+  }
+}
+
+/** The names of a collection's live items, without their content (read-only), so a caller can fetch one item at a time. */
+export function liveItemNamesInSqliteReplica(file: string, collectionPath: string): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT name FROM items WHERE collection_path = ? AND deleted = 0 ORDER BY name').all(collectionPath) as { name: string }[];
+    return rows.map((row) => row.name);
+  } finally {
+    db.close();
+  }
+}

@@ -2,6 +2,7 @@
 // exit code. Each command lives in its own file; see docs/cli.md.
 import { appPasswordCommand } from './app-password.ts';
 import { backupCommand } from './backup.ts';
+import { deviceCommand } from './device.ts';
 import { EXIT, failure, usageError } from './command.ts';
 import type { Command } from './command.ts';
 import { historyCommand } from './history.ts';
@@ -37,6 +38,7 @@ const COMMANDS: readonly Command[] = [
   backupCommand,
   restoreCommand,
   scrubCommand,
+  deviceCommand,
 ];
 
 const USAGE = `Usage: holdfast COMMAND [ARGUMENTS]
@@ -47,7 +49,7 @@ Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(14)} ${command.summary}`).join('\n')}
   help COMMAND   how to use a command (also: holdfast COMMAND --help)
 
-Every command except serve works on an existing store, and takes:
+Every command except serve and device works on an existing store, and takes:
 ${STORE_OPTIONS_USAGE}
 Exit codes: 0 done, 1 failed (the message says why), 2 the command line was wrong.
 `;

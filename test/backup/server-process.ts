@@ -17,8 +17,9 @@ export interface ServerProcess {
   kill: () => Promise<void>;
 }
 
-export async function startServerProcess(dataDir: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--port', '0'], {
+/** `port` 0 takes a free one; another reuses a port (a server coming back at its old address). */
+export async function startServerProcess(dataDir: string, env: Record<string, string>, port = 0): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--port', String(port)], {
     env: { ...environment(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
