@@ -125,10 +125,11 @@ export function createSyncClient(options: SyncClientOptions) {
 
   async function request(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<Response> {
     const headers: Record<string, string> = { authorization };
-    let payload: string | Uint8Array | undefined;
+    let payload: string | Uint8Array<ArrayBuffer> | undefined;
     if (raw) {
       headers['content-type'] = 'application/octet-stream';
-      payload = raw;
+      // A copy on a plain ArrayBuffer: the DOM's fetch takes no view that may be shared.
+      payload = new Uint8Array(raw);
     } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
