@@ -134,7 +134,13 @@ export function createSyncClient(options: SyncClientOptions) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    return doFetch(`${base}${path}`, { method, headers, body: payload ?? null });
+    try {
+      return await doFetch(`${base}${path}`, { method, headers, body: payload ?? null });
+    } catch (error) {
+      // Offline, DNS, refused, or (in a browser) a CORS refusal: fetch says only "failed".
+      const why = error instanceof Error ? error.message : String(error);
+      throw new SyncError(`cannot reach the server at ${base} (${method} ${path.split('?')[0]}: ${why}); nothing is lost: local writes wait in the outbox for the next sync`);
+    }
   }
 
   async function expectJson<T>(response: Response, what: string): Promise<T> {
