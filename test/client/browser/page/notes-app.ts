@@ -1,9 +1,10 @@
 // A small web app for the browser test: it loads the SDK's browser bundle (/holdfast-sdk.js,
 // built by scripts/build-browser-sdk.ts) at run time, as an app would, and keeps its files in
 // a service worker's cache so it can be reloaded offline.
+import type * as SdkModule from '../../../../client/browser.ts';
 import type { BrowserApp, SyncOutcome } from '../app-api.ts';
 
-type Sdk = typeof import('../../../../client/browser.ts');
+type Sdk = typeof SdkModule;
 
 // A variable, so the bundler leaves the SDK to be fetched separately.
 const SDK_URL = '/holdfast-sdk.js';
