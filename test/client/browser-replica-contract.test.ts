@@ -9,6 +9,7 @@ import { replicaContract } from './replica-contract.ts';
 
 interface ContractPage {
   runContractCase(index: number, name: string): Promise<string | null>;
+  readwriteDurabilities(name: string): Promise<string[]>;
 }
 
 describe('replica contract: IndexedDB in Chromium', { skip: chromiumSkipReason() }, () => {
@@ -41,4 +42,9 @@ describe('replica contract: IndexedDB in Chromium', { skip: chromiumSkipReason()
       assert.equal(failure, null);
     });
   }
+
+  it("opens every write transaction with 'strict' durability, so a write is acknowledged only once it is on disk", async () => {
+    const durabilities = await page.evaluate((name) => (globalThis as unknown as ContractPage).readwriteDurabilities(name), 'durability-check');
+    assert.deepEqual(durabilities, ['strict', 'strict', 'strict', 'strict']);
+  });
 });
