@@ -2,6 +2,7 @@
 // that pushes the outbox, pulls from the cursor, heals a server that forgot, and pauses
 // before a pull that would change much of the replica at once.
 import { fromBase64, randomHex, sha256Hex, toBase64, utf8ToBase64 } from './portable.ts';
+import { itemRevisions, trashedItems, type TrashedItem } from './item-history.ts';
 import type { ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 export type SyncAuth = { basic: { user: string; password: string } } | { bearer: string };
@@ -45,6 +46,17 @@ export interface SyncReport {
   conflicts: ConflictReport[];
   refused: RefusalReport[];
   paused?: { paused: 'mass-change'; deletes: number; overwrites: number };
+}
+
+/** A revision that lost a conflict on the server, kept in its item's history until resolved. */
+export interface OpenConflict {
+  revisionId: string;
+  winnerRevisionId: string;
+  collectionPath: string | null;
+  itemName: string;
+  at: string;
+  /** The losing revision as the server holds it (its content is in the replica's log or on the server). */
+  revision: RevisionJson | null;
 }
 
 export type SyncEvent = 'synced' | 'conflict' | 'healed' | 'paused' | 'error';
@@ -98,6 +110,9 @@ export class SyncError extends Error {
 class ServerForgot extends Error {}
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Content a pull holds in memory before it commits a batch to the replica. */
+const PULL_BATCH_BYTES = 8 * 1024 * 1024;
 
 export function createSyncClient(options: SyncClientOptions) {
   if (!DEVICE_ID.test(options.deviceId)) throw new Error(`deviceId "${options.deviceId}" must be 1–64 of A–Z a–z 0–9 . _ -`);
@@ -260,20 +275,27 @@ export function createSyncClient(options: SyncClientOptions) {
     return bytes;
   }
 
-  /** Pulls every page from the cursor; applies them unless the mass-change guard pauses. */
+  /**
+   * Pulls every page's metadata from the cursor, plans which revisions become heads, and
+   * applies the plan unless the mass-change guard pauses. Content is fetched only while
+   * applying, a bounded batch at a time, so a pull of many large photos never holds them all
+   * in memory; each batch is one transaction, and the cursor moves only with the last batch
+   * of its page (a crash part way pulls that page again, and revisions already held are
+   * skipped).
+   */
   async function pull(handshake: HandshakeJson, report: SyncReport): Promise<void> {
     const saved = await replica.getCursor();
     let cursor = saved?.cursor ?? null;
     let sequence = handshake.sequence;
     const collections = new Map(handshake.collections.map((c) => [c.id, c]));
-    const changes: ChangeJson[] = [];
+    const pages: { changes: ChangeJson[]; startCursor: string | null; endCursor: string }[] = [];
     for (;;) {
       const query = new URLSearchParams({ limit: String(handshake.limits.pullChanges) });
       if (cursor) query.set('cursor', cursor);
       const response = await request('GET', `/api/v1/sync/changes?${query.toString()}`);
       if (response.status === 409) throw new ServerForgot();
       const page = await expectJson<{ changes: ChangeJson[]; more: boolean; cursor: string }>(response, 'pull');
-      changes.push(...page.changes);
+      pages.push({ changes: page.changes, startCursor: cursor, endCursor: page.cursor });
       cursor = page.cursor;
       for (const change of page.changes) sequence = Math.max(sequence, change.seq);
       if (!page.more) break;
@@ -283,65 +305,50 @@ export function createSyncClient(options: SyncClientOptions) {
     // Revisions the device already holds still count: they put the head back where the log
     // ends (after a conflict the server writes the winner last; a pull from the start after a
     // heal walks each item through its history).
-    const plan: { revision: ReplicaRevision; makeHead: boolean; known: boolean }[] = [];
+    type Step = { makeHead: boolean } & ({ known: true; id: string } | { known: false; change: Extract<ChangeJson, { type: 'revision' }>; collectionPath: string; kind: string });
+    const planned: Step[][] = [];
     const seen = new Set<string>();
     const heads = new Map<string, { initialId: string; initialLive: boolean; headId: string; deleted: boolean; pending: boolean }>();
-    for (const change of changes) {
-      if (change.type === 'collection') {
-        collections.set(change.collection.id, change.collection);
-        continue;
+    for (const page of pages) {
+      const steps: Step[] = [];
+      planned.push(steps);
+      for (const change of page.changes) {
+        if (change.type === 'collection') {
+          collections.set(change.collection.id, change.collection);
+          continue;
+        }
+        const r = change.revision;
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        const collection = collections.get(r.collectionId);
+        const collectionPath = r.collectionPath ?? collection?.path;
+        if (!collectionPath) continue; // a collection this device never saw; it comes with its next change
+        const key = `${collectionPath}\u0000${r.itemName}`;
+        let head = heads.get(key);
+        if (!head) {
+          const item = await replica.getItem(collectionPath, r.itemName);
+          const headRevision = item ? await replica.getRevision(item.headId) : undefined;
+          head = item
+            ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending' }
+            : { initialId: '', initialLive: false, headId: '', deleted: true, pending: false };
+          heads.set(key, head);
+        }
+        let makeHead: boolean;
+        if (r.id === head.headId) makeHead = false;
+        else if (!head.headId || r.parentId === head.headId) makeHead = true;
+        else if (head.pending) makeHead = false; // the local edit goes up with the next push and merges there
+        else makeHead = !r.deleted; // a later server revision wins, but only a tombstone on the local head deletes
+        if (makeHead) {
+          head.headId = r.id;
+          head.deleted = r.deleted;
+          head.pending = false;
+        }
+        if (await replica.getRevision(r.id)) {
+          if (makeHead) steps.push({ known: true, id: r.id, makeHead });
+          continue;
+        }
+        steps.push({ known: false, makeHead, change, collectionPath, kind: collection?.kind ?? 'files' });
       }
-      const r = change.revision;
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      const collection = collections.get(r.collectionId);
-      const collectionPath = r.collectionPath ?? collection?.path;
-      if (!collectionPath) continue; // a collection this device never saw; it comes with its next change
-      const key = `${collectionPath}\u0000${r.itemName}`;
-      let head = heads.get(key);
-      if (!head) {
-        const item = await replica.getItem(collectionPath, r.itemName);
-        const headRevision = item ? await replica.getRevision(item.headId) : undefined;
-        head = item
-          ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending' }
-          : { initialId: '', initialLive: false, headId: '', deleted: true, pending: false };
-        heads.set(key, head);
-      }
-      let makeHead: boolean;
-      if (r.id === head.headId) makeHead = false;
-      else if (!head.headId || r.parentId === head.headId) makeHead = true;
-      else if (head.pending) makeHead = false; // the local edit goes up with the next push and merges there
-      else makeHead = !r.deleted; // a later server revision wins, but only a tombstone on the local head deletes
-      if (makeHead) {
-        head.headId = r.id;
-        head.deleted = r.deleted;
-        head.pending = false;
-      }
-      const held = await replica.getRevision(r.id);
-      if (held) {
-        if (makeHead) plan.push({ revision: held, makeHead, known: true });
-        continue;
-      }
-      plan.push({
-        makeHead,
-        known: false,
-        revision: {
-          id: r.id,
-          collectionPath,
-          kind: collection?.kind ?? 'files',
-          item: r.itemName,
-          parentId: r.parentId,
-          deleted: r.deleted,
-          content: await contentOf(change),
-          contentHash: r.contentHash,
-          contentType: r.contentType,
-          author: r.author,
-          createdAt: r.createdAt,
-          local: false,
-          state: 'acked',
-          refusal: null,
-        },
-      });
     }
 
     let deletes = 0;
@@ -357,8 +364,51 @@ export function createSyncClient(options: SyncClientOptions) {
       return;
     }
     massChangeConfirmed = false;
-    await replica.applyPull(plan, { cursor, storeId: handshake.storeId, generation: handshake.generation, sequence });
-    report.pulled += plan.filter((step) => !step.known).length;
+
+    const identity = { storeId: handshake.storeId, generation: handshake.generation };
+    for (const [index, steps] of planned.entries()) {
+      const page = pages[index];
+      if (!page) continue;
+      const last = index === planned.length - 1;
+      const endCursor = { ...identity, cursor: page.endCursor, sequence: last ? sequence : (saved?.sequence ?? 0) };
+      // Until its page is whole, a batch keeps the cursor where the page began.
+      const startCursor = { ...identity, cursor: page.startCursor, sequence: saved?.sequence ?? 0 };
+      let batch: { revision: ReplicaRevision; makeHead: boolean }[] = [];
+      let batchBytes = 0;
+      for (const step of steps) {
+        let revision: ReplicaRevision | undefined;
+        if (step.known) revision = await replica.getRevision(step.id);
+        else {
+          const r = step.change.revision;
+          revision = {
+            id: r.id,
+            collectionPath: step.collectionPath,
+            kind: step.kind,
+            item: r.itemName,
+            parentId: r.parentId,
+            deleted: r.deleted,
+            content: await contentOf(step.change),
+            contentHash: r.contentHash,
+            contentType: r.contentType,
+            author: r.author,
+            createdAt: r.createdAt,
+            local: false,
+            state: 'acked',
+            refusal: null,
+          };
+          report.pulled += 1;
+        }
+        if (!revision) continue;
+        batch.push({ revision, makeHead: step.makeHead });
+        batchBytes += revision.content?.byteLength ?? 0;
+        if (batchBytes >= PULL_BATCH_BYTES) {
+          await replica.applyPull(batch, startCursor);
+          batch = [];
+          batchBytes = 0;
+        }
+      }
+      await replica.applyPull(batch, endCursor);
+    }
   }
 
   /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
@@ -428,6 +478,50 @@ export function createSyncClient(options: SyncClientOptions) {
     /** Local revisions the server refused: the device's data, kept for the user to see. */
     async refused(): Promise<ReplicaRevision[]> {
       return (await replica.log()).filter((r) => r.state === 'refused');
+    },
+    /** The revisions this device holds for an item, oldest first: its history, offline. */
+    async history(collectionPath: string, name: string): Promise<ReplicaRevision[]> {
+      return itemRevisions(replica, collectionPath, name);
+    },
+    /** Deleted items with the content they had before the delete, newest delete first; offline. */
+    async trash(collectionPath?: string): Promise<TrashedItem[]> {
+      return trashedItems(replica, collectionPath);
+    },
+    /**
+     * Brings back a deleted item, or an item's older revision, as a new local revision on its
+     * head (offline; it syncs like any write). Without a revision id it restores the last
+     * live revision before the delete.
+     */
+    async restore(collectionPath: string, name: string, revisionId?: string): Promise<string> {
+      const item = await replica.getItem(collectionPath, name);
+      if (!item) throw new Error(`this device holds no item "${name}" in ${collectionPath}; nothing to restore`);
+      let source: ReplicaRevision | null | undefined;
+      if (revisionId) source = await replica.getRevision(revisionId);
+      else source = (await trashedItems(replica, collectionPath)).find((t) => t.name === name)?.lastLive;
+      if (!source || source.deleted || !source.content || source.collectionPath !== collectionPath || source.item !== name) {
+        throw new Error(
+          revisionId
+            ? `revision ${revisionId} is not a live revision of ${collectionPath}/${name} on this device; client.history() lists the ones it holds`
+            : `${collectionPath}/${name} is not in the trash with content this device holds`,
+        );
+      }
+      return writeLocal(collectionPath, item.kind, name, source.content, source.contentType);
+    },
+    /** The server's open conflicts, newest first (needs the network). */
+    async conflicts(): Promise<OpenConflict[]> {
+      const answer = await expectJson<{ conflicts: OpenConflict[] }>(await request('GET', '/api/v1/sync/conflicts'), 'listing conflicts');
+      return answer.conflicts;
+    },
+    /**
+     * Closes a conflict on the server: keep the winner, or (restore: true) bring the losing
+     * side back as a new head. The result arrives on the device with the next sync.
+     */
+    async resolveConflict(revisionId: string, choice: { restore: boolean }): Promise<{ head: string | null }> {
+      const answer = await expectJson<{ resolved: string; head: { id: string } | null }>(
+        await request('POST', `/api/v1/sync/conflicts/${encodeURIComponent(revisionId)}/resolve`, { restore: choice.restore }),
+        'resolving the conflict',
+      );
+      return { head: answer.head?.id ?? null };
     },
     syncOnce,
     /** Lets the next sync apply a pull the mass-change guard paused. */
