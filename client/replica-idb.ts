@@ -59,6 +59,9 @@ async function saveCursorInTransaction(tx: WriteTransaction, cursor: ReplicaCurs
 
 /** Opens (or creates) a replica in the IndexedDB database of this name, on this origin. */
 export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> {
+  if (typeof indexedDB === 'undefined') {
+    throw new Error('IndexedDB is not available here: open the replica in a browser page or worker with site storage allowed (on Node, use openSqliteReplica)');
+  }
   const db: IDBPDatabase<ReplicaSchema> = await openDB<ReplicaSchema>(name, VERSION, {
     upgrade(database) {
       const revisions = database.createObjectStore('revisions', { keyPath: 'ord', autoIncrement: true });

@@ -17,6 +17,8 @@ const vcard = ['BEGIN:VCARD', 'VERSION:4.0', 'UID:ada-lovelace', 'FN:Ada Lovelac
 const note = JSON.stringify({ title: 'Offline', body: 'written on a train, ünïcödé ✓' });
 // Over the server's 64 KiB inline limit: it goes up as a blob and comes back by href.
 const photo = Uint8Array.from({ length: 200 * 1024 + 17 }, (_, i) => (i * 2654435761) >>> 24);
+/** Bytes no compressor shrinks (Chromium compresses what it stores in IndexedDB). */
+const noise = (length: number) => Uint8Array.from({ length }, (_, i) => (Math.imul(i + 1, 2654435761) ^ Math.imul(i >>> 7, 40503)) >>> 24);
 const base64 = (bytes: Uint8Array | string) => Buffer.from(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes).toString('base64');
 
 /** Calls a method of the page's app; arguments and answers travel as JSON. */
@@ -136,6 +138,28 @@ describe('the SDK in Chromium', { skip: chromiumSkipReason() }, () => {
     const pulled = await call(page, 'get', 'files', 'scan.pdf');
     assert.equal(pulled?.base64, base64(scan), 'fetched by href across origins, verified against its hash');
     assert.equal(pulled?.contentType, 'application/pdf');
+  });
+
+  it('refuses a write that does not fit the browser storage quota, and keeps what was written before it', async () => {
+    // A context of its own: Chromium applies a quota override to storage opened after it.
+    const full = await (browser as Browser).newContext();
+    try {
+      const fullPage = await full.newPage();
+      const origin = site?.origin ?? '';
+      await fullPage.goto(`${origin}/`);
+      await fullPage.waitForFunction(() => 'appLoaded' in globalThis);
+      const cdp = await full.newCDPSession(fullPage);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 256 * 1024 });
+      await call(fullPage, 'open', harness?.url ?? '', token);
+      const kept = await call(fullPage, 'put', 'notes', 'notes', 'kept.txt', base64('written before the disk filled'), 'text/plain');
+      const tooBig = await call(fullPage, 'tryPut', 'notes', 'notes', 'kept.txt', base64(noise(1024 * 1024)), 'application/octet-stream');
+      assert.ok(!tooBig.ok, 'the write is refused');
+      assert.equal(tooBig.name, 'QuotaExceededError', tooBig.message);
+      assert.deepEqual(await call(fullPage, 'outbox'), [kept], 'the refused write left nothing in the outbox');
+      assert.equal((await call(fullPage, 'get', 'notes', 'kept.txt'))?.base64, base64('written before the disk filled'));
+    } finally {
+      await full.close();
+    }
   });
 
   it('cannot sync with a server that does not list the page origin in corsOrigins, and says so as a SyncError', async () => {

@@ -21,4 +21,6 @@ export interface BrowserApp {
   list(): Promise<string[]>;
   outbox(): Promise<string[]>;
   sync(): Promise<SyncOutcome>;
+  /** put(), answering how it ended instead of throwing. */
+  tryPut(collectionPath: string, kind: string, name: string, base64: string, contentType: string): Promise<{ ok: true; id: string } | { ok: false; name: string; message: string }>;
 }

@@ -31,6 +31,14 @@ const app: BrowserApp = {
   async put(collectionPath, kind, name, base64, contentType) {
     return opened().client.put(collectionPath, kind, name, sdk.fromBase64(base64), contentType);
   },
+  async tryPut(collectionPath, kind, name, base64, contentType) {
+    try {
+      return { ok: true, id: await opened().client.put(collectionPath, kind, name, sdk.fromBase64(base64), contentType) };
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      return { ok: false, name: error.name, message: error.message };
+    }
+  },
   async get(collectionPath, name) {
     const item = await opened().client.get(collectionPath, name);
     return item ? { base64: sdk.toBase64(item.content ?? new Uint8Array(0)), contentType: item.contentType, headId: item.headId } : null;
