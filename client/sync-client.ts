@@ -143,8 +143,8 @@ export function createSyncClient(options: SyncClientOptions) {
     let payload: string | Uint8Array<ArrayBuffer> | undefined;
     if (raw) {
       headers['content-type'] = 'application/octet-stream';
-      // A copy on a plain ArrayBuffer: the DOM's fetch takes no view that may be shared.
-      payload = new Uint8Array(raw);
+      // The DOM's fetch takes no view on a SharedArrayBuffer: content never is one, but its type allows it.
+      payload = raw.buffer instanceof ArrayBuffer ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : new Uint8Array(raw);
     } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
