@@ -32,23 +32,47 @@ function toRevision(stored: StoredRevision): ReplicaRevision {
   return revision;
 }
 
-async function addInTransaction(tx: WriteTransaction, revision: ReplicaRevision, makeHead: boolean): Promise<void> {
+type Step = { revision: ReplicaRevision; makeHead: boolean };
+
+/**
+ * Logs each step's revision (INSERT OR IGNORE: one already held keeps its place in the log and
+ * its state) and makes it head where asked. Requests are issued without waiting for each
+ * other: a transaction answers them in the order they were made, so the log and the heads end
+ * as if the steps ran one by one, without a round trip per step.
+ */
+async function applySteps(tx: WriteTransaction, steps: readonly Step[]): Promise<void> {
   const revisions = tx.objectStore('revisions');
-  // INSERT OR IGNORE: a revision already held keeps its place in the log and its state.
-  if ((await revisions.index('id').getKey(revision.id)) === undefined) {
-    await revisions.add({ ...revision, content: ownBytes(revision.content) });
+  const items = tx.objectStore('items');
+  const held = await Promise.all(steps.map((step) => revisions.index('id').getKey(step.revision.id)));
+  const adding = new Set<string>();
+  const writes: Promise<unknown>[] = [];
+  try {
+    for (const [index, { revision, makeHead }] of steps.entries()) {
+      if (held[index] === undefined && !adding.has(revision.id)) {
+        adding.add(revision.id);
+        writes.push(revisions.add({ ...revision, content: ownBytes(revision.content) }));
+      }
+      if (makeHead) {
+        writes.push(
+          items.put({
+            collectionPath: revision.collectionPath,
+            kind: revision.kind,
+            name: revision.item,
+            headId: revision.id,
+            deleted: revision.deleted,
+            content: revision.deleted ? null : ownBytes(revision.content),
+            contentType: revision.contentType,
+          }),
+        );
+      }
+    }
+  } catch (error) {
+    // A request refused as it was made (an invalid key): the caller aborts, and the requests
+    // already made fail with the transaction; their failures are this one.
+    for (const write of writes) write.catch(() => undefined);
+    throw error;
   }
-  if (makeHead) {
-    await tx.objectStore('items').put({
-      collectionPath: revision.collectionPath,
-      kind: revision.kind,
-      name: revision.item,
-      headId: revision.id,
-      deleted: revision.deleted,
-      content: revision.deleted ? null : ownBytes(revision.content),
-      contentType: revision.contentType,
-    });
-  }
+  await Promise.all(writes);
 }
 
 async function saveCursorInTransaction(tx: WriteTransaction, cursor: ReplicaCursor | undefined): Promise<void> {
@@ -109,7 +133,7 @@ export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> 
       return stored ? toRevision(stored) : undefined;
     },
     async addRevision(revision, makeHead) {
-      await write(['revisions', 'items'], (tx) => addInTransaction(tx, revision, makeHead));
+      await write(['revisions', 'items'], (tx) => applySteps(tx, [{ revision, makeHead }]));
     },
     async outbox() {
       return (await db.getAllFromIndex('revisions', 'state', 'pending')).map(toRevision);
@@ -119,7 +143,7 @@ export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> 
     },
     async applyPull(steps, cursor) {
       await write(['revisions', 'items', 'meta'], async (tx) => {
-        for (const step of steps) await addInTransaction(tx, step.revision, step.makeHead);
+        await applySteps(tx, steps);
         await saveCursorInTransaction(tx, cursor);
       });
     },

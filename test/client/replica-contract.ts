@@ -203,6 +203,27 @@ export const replicaContract: ContractCase[] = [
       }),
   },
   {
+    name: 'within one pull, steps apply in order: the last made head wins, and a revision named twice is held once',
+    run: (engine, name) =>
+      withReplica(engine, name, async (replica) => {
+        const pulled = (id: string, fields: Partial<ReplicaRevision> = {}) => revision(id, { local: false, state: 'acked', ...fields });
+        await replica.applyPull(
+          [
+            { revision: pulled('o-1'), makeHead: true },
+            { revision: pulled('o-2', { parentId: 'o-1', content: text('two') }), makeHead: true },
+            { revision: pulled('o-1'), makeHead: false },
+            { revision: pulled('o-3', { parentId: 'o-2', content: text('three') }), makeHead: true },
+            { revision: pulled('o-4', { parentId: 'o-2', content: text('sibling') }), makeHead: false },
+            { revision: pulled('o-2', { parentId: 'o-1', content: text('two') }), makeHead: true },
+          ],
+          cursorOne,
+        );
+        same(ids(await replica.log()), ['o-1', 'o-2', 'o-3', 'o-4'], 'each revision once, in the order first named');
+        const item = await replica.getItem('notes', 'a.txt');
+        same([item?.headId, item?.content], ['o-2', text('two')], 'the head of the last step that made one');
+      }),
+  },
+  {
     name: 'a pull that fails part way applies nothing, not even its cursor, and the replica goes on working',
     run: (engine, name) =>
       withReplica(engine, name, async (replica) => {
