@@ -14,6 +14,8 @@ export interface BenchServer {
   /** The server process, for reading its memory from /proc. */
   pid: number;
   userName: string;
+  /** The user's app password (for clients that take credentials, like the device SDK). */
+  appPassword: string;
   /** The Authorization header: Basic with the user's app password. */
   authorization: string;
   /** SIGTERM, then waits for the server to finish its requests and exit. */
@@ -36,6 +38,7 @@ export async function startBenchServer(dataDir: string, userName = 'bench', serv
       url,
       pid: server.pid ?? 0,
       userName,
+      appPassword: secret,
       authorization: `Basic ${Buffer.from(`${userName}:${secret}`, 'utf8').toString('base64')}`,
       async stop() {
         if (server.exitCode === null) server.kill('SIGTERM');

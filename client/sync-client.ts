@@ -59,7 +59,7 @@ export interface OpenConflict {
   revision: RevisionJson | null;
 }
 
-export type SyncEvent = 'synced' | 'conflict' | 'healed' | 'paused' | 'error';
+export type SyncEvent = 'synced' | 'conflict' | 'healed' | 'paused' | 'error' | 'changed';
 
 interface RevisionJson {
   id: string;
@@ -184,6 +184,8 @@ export function createSyncClient(options: SyncClientOptions) {
       refusal: null,
     };
     await replica.addRevision(revision, true);
+    // Committed first: a listener that syncs at once finds the revision in the outbox.
+    emit('changed', { collectionPath, item: name, revisionId: revision.id, deleted: revision.deleted });
     return revision.id;
   }
 
@@ -524,6 +526,10 @@ export function createSyncClient(options: SyncClientOptions) {
       return { head: answer.head?.id ?? null };
     },
     syncOnce,
+    /** How many local revisions wait in the outbox for the server. */
+    async pending(): Promise<number> {
+      return (await replica.outbox()).length;
+    },
     /** Lets the next sync apply a pull the mass-change guard paused. */
     confirmMassChange(): void {
       massChangeConfirmed = true;

@@ -1,6 +1,8 @@
 // Graceful shutdown: stop accepting, let requests in flight finish (uploads included, so
 // a write the client is still sending gets its answer), close the store, and give up
 // after a deadline rather than hang forever.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.ts';
 import { ApiError } from './errors.ts';
@@ -20,8 +22,18 @@ export class ShutdownTimeoutError extends Error {
  */
 export function installDrain(app: FastifyInstance): void {
   let closing = false;
+  // A connection that never sent a request (a browser's preconnect; the spare one Node's
+  // fetch opens after an aborted event stream) is not "idle" to Node's closeIdleConnections,
+  // so it would hold the shutdown until its deadline. Nothing is in flight on it: close it.
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
   app.addHook('preClose', async () => {
     closing = true;
+    for (const socket of unused) socket.destroy();
   });
   app.addHook('onRequest', async () => {
     if (closing) throw new ApiError('shutting-down', 'The server is shutting down; retry in a moment.', { connection: 'close' });

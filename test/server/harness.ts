@@ -95,7 +95,8 @@ export async function startHarness(
     davLocks: options.davLocks,
     ...(options.syncHeartbeatMs !== undefined ? { syncHeartbeatMs: options.syncHeartbeatMs } : {}),
   });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  // config.port 0 (the default) takes a free port; a restart can ask for the one it had.
+  const url = await app.listen({ host: '127.0.0.1', port: config.port });
   return {
     url,
     store,

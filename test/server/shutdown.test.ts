@@ -3,6 +3,7 @@
 // process past its deadline.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -123,6 +124,21 @@ describe('graceful shutdown of holdfast serve', () => {
       second.child.kill('SIGTERM');
       assert.equal((await second.exited).code, 0);
     }
+  });
+
+  test('a connection that never sent a request (a preconnect) does not hold the shutdown', async () => {
+    const served = await serve(dataDir);
+    const { hostname, port } = new URL(served.url);
+    const idle = connect(Number(port), hostname);
+    await new Promise<void>((resolve, reject) => idle.once('connect', resolve).once('error', reject));
+    const closedByServer = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+    // A request on another connection makes sure the server has accepted the idle one.
+    assert.equal((await fetch(`${served.url}/healthz`)).status, 200);
+    served.child.kill('SIGTERM');
+    const { code, stdout } = await served.exited;
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /shut down cleanly/);
+    await closedByServer;
   });
 
   test('a request still in flight at the deadline is cut off: an error is logged, the exit status is 1, nothing is stored', async () => {
