@@ -1,5 +1,5 @@
-// The SDK's entry point for a browser bundle (scripts/build-browser-sdk.js): the sync client
-// and the IndexedDB replica. Nothing here or below it may use Node's APIs.
+// The SDK's entry point for a browser bundle (scripts/build-browser-sdk.ts): the sync client,
+// live sync and the IndexedDB replica. Nothing here or below it may use Node's APIs.
 export { createSyncClient, SyncError } from './sync-client.ts';
 export type { ConflictReport, RefusalReport, SyncAuth, SyncClient, SyncClientOptions, SyncEvent, SyncReport } from './sync-client.ts';
 export { startLiveSync } from './live-sync.ts';

@@ -18,14 +18,15 @@ export function installCors(app: FastifyInstance, settings: { origins: readonly 
 
   // A root onRequest hook runs before any route's own hooks (sign-in among them): a preflight
   // carries no credentials and is answered here, and every other answer, errors included,
-  // carries the headers so the page can read it.
+  // carries the headers so the page can read it. They go on the raw response so that a route
+  // that writes its own head (the event stream hijacks its reply) sends them too.
   app.addHook('onRequest', async (request, reply) => {
     if (!covers(request.url)) return;
     // The answer depends on Origin: caches must keep one per origin.
-    void reply.header('vary', 'Origin');
+    reply.raw.setHeader('vary', 'Origin');
     const origin = request.headers.origin;
     if (origin === undefined || !allowed.has(origin)) return;
-    void reply.header('access-control-allow-origin', origin);
+    reply.raw.setHeader('access-control-allow-origin', origin);
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       return reply
         .code(204)

@@ -34,6 +34,15 @@ function call<K extends keyof BrowserApp>(page: Page, method: K, ...args: Parame
   ) as Promise<Awaited<ReturnType<BrowserApp[K]>>>;
 }
 
+/** Asks again every 100 ms until the answer is yes; gives up after 30 s so a broken stream fails rather than hangs. */
+async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let tries = 0; tries < 300; tries += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
 describe('the SDK in Chromium', { skip: chromiumSkipReason() }, () => {
   let site: StaticSite | undefined;
   let harness: Harness | undefined;
@@ -138,6 +147,21 @@ describe('the SDK in Chromium', { skip: chromiumSkipReason() }, () => {
     const pulled = await call(page, 'get', 'files', 'scan.pdf');
     assert.equal(pulled?.base64, base64(scan), 'fetched by href across origins, verified against its hash');
     assert.equal(pulled?.contentType, 'application/pdf');
+  });
+
+  it('follows the event stream across origins: with live sync on, what another device writes arrives without the app syncing', async () => {
+    await call(page, 'startLive', harness?.url ?? '', token);
+    try {
+      await eventually(async () => (await call(page, 'liveState')) === 'idle', 'live sync reaches idle (stream open, first sync done)');
+      const other = nodeDevice('tablet');
+      await other.syncOnce();
+      await other.put('notes', 'notes', 'live.json', new TextEncoder().encode('{"title":"pushed while the page watched"}'), 'application/json');
+      await other.syncOnce();
+      await eventually(async () => (await call(page, 'get', 'notes', 'live.json')) !== null, "the other device's note arrives by itself");
+      assert.equal((await call(page, 'get', 'notes', 'live.json'))?.base64, base64('{"title":"pushed while the page watched"}'));
+    } finally {
+      await call(page, 'stopLive');
+    }
   });
 
   it('refuses a write that does not fit the browser storage quota, and keeps what was written before it', async () => {

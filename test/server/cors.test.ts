@@ -66,6 +66,19 @@ describe('CORS on the sync API', () => {
     assert.equal(other.headers.get('access-control-allow-origin'), null);
   });
 
+  it('marks the event stream too, which writes its own head', async () => {
+    const controller = new AbortController();
+    const stream = await fetch(`${harness.url}/api/v1/sync/events`, { headers: { origin: APP, authorization: harness.bearer.alice }, signal: controller.signal });
+    try {
+      assert.equal(stream.status, 200);
+      assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
+      assert.equal(stream.headers.get('access-control-allow-origin'), APP);
+    } finally {
+      controller.abort();
+      await stream.body?.cancel().catch(() => undefined);
+    }
+  });
+
   it('adds nothing outside the sync API, and nothing anywhere when no origin is configured', async () => {
     for (const path of ['/api/v1/me', '/dav/', '/api/v1/synchronize']) {
       const response = await preflight(`${harness.url}${path}`, APP);

@@ -21,6 +21,11 @@ export interface BrowserApp {
   list(): Promise<string[]>;
   outbox(): Promise<string[]>;
   sync(): Promise<SyncOutcome>;
+  /** Starts live sync (the event stream), which then syncs by itself. */
+  startLive(serverUrl: string, token: string): Promise<void>;
+  /** The live sync's state ('idle' once the stream is open and a sync succeeded). */
+  liveState(): Promise<string | null>;
+  stopLive(): Promise<void>;
   /** put(), answering how it ended instead of throwing. */
   tryPut(collectionPath: string, kind: string, name: string, base64: string, contentType: string): Promise<{ ok: true; id: string } | { ok: false; name: string; message: string }>;
 }

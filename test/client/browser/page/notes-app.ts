@@ -11,6 +11,7 @@ const SDK_URL = '/holdfast-sdk.js';
 const sdk = (await import(SDK_URL)) as Sdk;
 
 let client: ReturnType<Sdk['createSyncClient']> | undefined;
+let live: ReturnType<Sdk['startLiveSync']> | undefined;
 let replica: Awaited<ReturnType<Sdk['openIndexedDbReplica']>> | undefined;
 
 function opened() {
@@ -30,6 +31,16 @@ const app: BrowserApp = {
   },
   async put(collectionPath, kind, name, base64, contentType) {
     return opened().client.put(collectionPath, kind, name, sdk.fromBase64(base64), contentType);
+  },
+  async startLive(serverUrl, token) {
+    live = sdk.startLiveSync(opened().client, { serverUrl, auth: { bearer: token }, minBackoffMs: 200, maxBackoffMs: 2000 });
+  },
+  async liveState() {
+    return live?.status().state ?? null;
+  },
+  async stopLive() {
+    await live?.stop();
+    live = undefined;
   },
   async tryPut(collectionPath, kind, name, base64, contentType) {
     try {
