@@ -29,6 +29,13 @@ export default tseslint.config(
     },
   },
   {
+    // Browser-only code is typed by its own project (DOM, no Node): see tsconfig.browser.json.
+    files: ['client/replica-idb.ts', 'client/browser.ts', 'test/client/browser/page/**/*.ts', 'bench/browser/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './tsconfig.browser.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -145,15 +145,22 @@ export function createSyncClient(options: SyncClientOptions) {
 
   async function request(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<Response> {
     const headers: Record<string, string> = { authorization };
-    let payload: string | Uint8Array | undefined;
+    let payload: string | Uint8Array<ArrayBuffer> | undefined;
     if (raw) {
       headers['content-type'] = 'application/octet-stream';
-      payload = raw;
+      // The DOM's fetch takes no view on a SharedArrayBuffer: content never is one, but its type allows it.
+      payload = raw.buffer instanceof ArrayBuffer ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : new Uint8Array(raw);
     } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    return doFetch(`${base}${path}`, { method, headers, body: payload ?? null });
+    try {
+      return await doFetch(`${base}${path}`, { method, headers, body: payload ?? null });
+    } catch (error) {
+      // Offline, DNS, refused, or (in a browser) a CORS refusal: fetch says only "failed".
+      const why = error instanceof Error ? error.message : String(error);
+      throw new SyncError(`cannot reach the server at ${base} (${method} ${path.split('?')[0]}: ${why}); nothing is lost: local writes wait in the outbox for the next sync`);
+    }
   }
 
   async function expectJson<T>(response: Response, what: string): Promise<T> {

@@ -14,6 +14,7 @@ import type { Store } from '../store/store.ts';
 import { tusUploads } from '../uploads/tus-routes.ts';
 import { createAuthenticate } from './authenticate.ts';
 import type { HoldfastConfig } from './config.ts';
+import { installCors } from './cors.ts';
 import { installErrorHandlers } from './errors.ts';
 import { installHealthRoutes } from './health.ts';
 import { createLogger } from './logger.ts';
@@ -71,6 +72,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installRequestLog(app);
   const metrics = installMetrics(app, store, deps.commitBatches, deps.backupLag, { dataDir: config.dataDir, scrub: deps.scrubStatus });
   installHealthRoutes(app, store);
+  // Before the routes, so its hook runs ahead of their sign-in.
+  installCors(app, { origins: config.corsOrigins ?? [], pathPrefixes: ['/api/v1/sync'] });
   const authenticate = createAuthenticate({ store, accounts, authFailure: metrics.authFailure });
   await app.register(restApi, { prefix: '/api/v1', accounts, authenticate, maxBodyBytes: config.maxBodyBytes });
   await app.register(tusUploads, {

@@ -40,10 +40,12 @@ export interface HoldfastConfig {
   backupKeepAllDays?: number;
   backupKeepDailyDays?: number;
   backupKeepMonthlyMonths?: number;
+  /** Web origins allowed to call the sync API from a browser (CORS); unset: none. */
+  corsOrigins?: string[] | undefined;
 }
 
 /** How a value is written in the environment or on the command line. */
-export type OptionType = 'path' | 'text' | 'whole number' | 'size' | 'boolean' | 'log level';
+export type OptionType = 'path' | 'text' | 'whole number' | 'size' | 'boolean' | 'log level' | 'list';
 
 export interface ConfigOption {
   /** The setting's name in a config file, and its field in HoldfastConfig. */
@@ -379,7 +381,31 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     expected: 'a whole number of months from 0 to 1200',
     schema: z.number().int().min(0).max(1200),
   },
+  {
+    key: 'corsOrigins',
+    type: 'list',
+    default: undefined,
+    env: 'HOLDFAST_CORS_ORIGINS',
+    flag: 'cors-origins',
+    placeholder: 'ORIGINS',
+    description:
+      'Web origins (scheme, host and port: "https://app.example.com") whose pages may call the sync API ' +
+      '(/api/v1/sync/*) from a browser, comma-separated (a JSON list in a config file). Unset: no CORS headers, ' +
+      'so only pages on the server\'s own origin can. See docs/sdk.md.',
+    expected: 'a comma-separated list of origins like https://app.example.com (scheme, host and optional port; no path, no "*")',
+    schema: z.array(z.string().refine(isOrigin)).min(1).max(100),
+  },
 ];
+
+/** "https://app.example.com" or "http://127.0.0.1:5173": exactly what a browser sends as Origin. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text;
+  } catch {
+    return false;
+  }
+}
 
 /** The setting that names the config file itself (not part of HoldfastConfig). */
 export const CONFIG_FILE_OPTION = {
@@ -414,6 +440,8 @@ export function valueFromText(option: ConfigOption, text: string): unknown {
       return /^\d+$/.test(text) ? Number(text) : undefined;
     case 'size':
       return parseSize(text);
+    case 'list':
+      return splitList(text);
     case 'boolean': {
       const word = text.toLowerCase();
       if (TRUE_WORDS.has(word)) return true;
@@ -431,7 +459,16 @@ export function valueFromText(option: ConfigOption, text: string): unknown {
  * as a number of bytes or as text with a unit. */
 export function valueFromJson(option: ConfigOption, value: unknown): unknown {
   if (option.type === 'size' && typeof value === 'string') return parseSize(value);
+  if (option.type === 'list' && typeof value === 'string') return splitList(value);
   return value;
+}
+
+/** "a, b,c" → ['a', 'b', 'c']; empty entries are dropped. */
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 export function defaultValue(option: ConfigOption): unknown {

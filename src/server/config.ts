@@ -66,6 +66,7 @@ const configSchema = z.strictObject({
   backupDrillIntervalSeconds: z.number(),
   scrubBytesPerSecond: z.number(),
   scrubIntervalHours: z.number(),
+  corsOrigins: z.array(z.string()).optional(),
 });
 
 export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
@@ -122,7 +123,7 @@ export async function loadConfig(input: ConfigInput): Promise<ConfigResult> {
   }
   return {
     kind: 'ok',
-    config: { ...parsed.data, storeId: parsed.data.storeId, defaultQuotaBytes: parsed.data.defaultQuotaBytes, backupTargets: parsed.data.backupTargets },
+    config: { ...parsed.data, storeId: parsed.data.storeId, defaultQuotaBytes: parsed.data.defaultQuotaBytes, backupTargets: parsed.data.backupTargets, corsOrigins: parsed.data.corsOrigins },
   };
 }
 

@@ -56,6 +56,7 @@ describe('configuration', () => {
       backupKeepAllDays: 30,
       backupKeepDailyDays: 90,
       backupKeepMonthlyMonths: 12,
+      corsOrigins: undefined,
     });
   });
 
