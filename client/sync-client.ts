@@ -17,6 +17,11 @@ export interface SyncClientOptions {
   massChangeShare?: number;
   /** The guard applies only when the replica holds at least this many live items (default 10). */
   massChangeMinItems?: number;
+  /** Makes the id of each local revision (default: the device id, the time and random bytes).
+   * Ids must be globally unique; a deterministic simulation passes its own. */
+  newRevisionId?: () => string;
+  /** The clock local revisions are stamped with (default: the system clock). */
+  now?: () => Date;
 }
 
 export interface ConflictReport {
@@ -118,7 +123,9 @@ export function createSyncClient(options: SyncClientOptions) {
     for (const listener of listeners.get(event) ?? []) listener(detail);
   }
 
+  const now = options.now ?? (() => new Date());
   function newRevisionId(): string {
+    if (options.newRevisionId) return options.newRevisionId();
     counter = (counter + 1) % 1e6;
     return `${deviceId}-${Date.now().toString(36)}-${counter.toString(36)}-${randomHex(8)}`;
   }
@@ -156,7 +163,7 @@ export function createSyncClient(options: SyncClientOptions) {
       contentHash: content ? await sha256Hex(content) : null,
       contentType,
       author: `device:${deviceId}`,
-      createdAt: new Date().toISOString(),
+      createdAt: now().toISOString(),
       local: true,
       state: 'pending',
       refusal: null,
