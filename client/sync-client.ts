@@ -380,8 +380,10 @@ export function createSyncClient(options: SyncClientOptions) {
     emit('healed', { healed: true, pushed: report.healPushed });
   }
 
-  function needsHeal(handshake: HandshakeJson, saved: Awaited<ReturnType<ReplicaStore['getCursor']>>): boolean {
-    if (!saved) return false;
+  async function needsHeal(handshake: HandshakeJson, saved: Awaited<ReturnType<ReplicaStore['getCursor']>>): Promise<boolean> {
+    // No cursor, yet revisions a server acknowledged (a push whose pull never finished, or a
+    // heal cut off before its pull): the server that has them may since have been replaced.
+    if (!saved) return (await replica.log()).some((r) => r.state === 'acked');
     return saved.storeId !== handshake.storeId || saved.generation !== handshake.generation || handshake.sequence < saved.sequence;
   }
 
@@ -389,7 +391,7 @@ export function createSyncClient(options: SyncClientOptions) {
     const report: SyncReport = { pushed: 0, pulled: 0, healed: false, healPushed: 0, conflicts: [], refused: [] };
     try {
       const handshake = await expectJson<HandshakeJson>(await request('GET', '/api/v1/sync'), 'the handshake');
-      if (needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
+      if (await needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
       else report.pushed += await pushRevisions(await replica.outbox(), handshake, report);
       try {
         await pull(handshake, report);
