@@ -216,6 +216,13 @@ export function createSyncClient(options: SyncClientOptions) {
         if (!revision) continue;
         if (result.result === 'refused') {
           await replica.setState(revision.id, 'refused', `${result.reason ?? 'refused'}: ${result.message ?? ''}`);
+          // A stale delete deleted nothing: the item goes back to the revision the delete was
+          // made on, and the pull brings the newer edits the server has on top of it.
+          if (result.reason === 'stale-delete' && revision.parentId) {
+            const parent = await replica.getRevision(revision.parentId);
+            const item = await replica.getItem(revision.collectionPath, revision.item);
+            if (parent && item?.headId === revision.id) await replica.addRevision(parent, true);
+          }
           report.refused.push({
             revisionId: revision.id,
             collectionPath: revision.collectionPath,
