@@ -165,6 +165,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     }
     if (ledger.unexpected.length === 0) await settle();
     await rememberServer();
+    for (const device of devices) await rememberRefusals(device);
     failures.push(...network.serverErrors, ...ledger.unexpected);
     if (failures.length === 0) failures.push(...(await checkInvariants({ server, devices, ledger })));
   } catch (error) {
@@ -317,12 +318,18 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       log(`${step}: ${device.name} would be reset, but it holds the only copy of ${alone.join(', ')}: skipped`);
       return;
     }
+    await rememberRefusals(device);
     await device.replica.close();
     const index = devices.indexOf(device);
     const fresh = openDevice(device.name, device.incarnation + 1);
     devices[index] = fresh;
     stats.resets += 1;
     log(`${step}: ${device.name} is reset (a fresh replica, incarnation ${fresh.incarnation})`);
+  }
+
+  /** Refusals a device recorded, including those of a sync that failed after its push. */
+  async function rememberRefusals(device: SimDevice): Promise<void> {
+    for (const revision of await device.client.refused()) ledger.refused.set(revision.id, revision.refusal ?? 'refused');
   }
 
   async function rememberServer(): Promise<void> {
