@@ -106,7 +106,7 @@ describe('sync client: heal, guard, merge', () => {
     const replica = openSqliteReplica(join(dir, `${name}.sqlite`));
     replicas.set(name, replica);
     const pullsFail: typeof fetch = async (input, init) => {
-      if (String(input).includes('/sync/changes')) throw new TypeError('the network went down');
+      if (typeof input === 'string' && input.includes('/sync/changes')) throw new TypeError('the network went down');
       return fetch(input, init);
     };
     const cutOff = createSyncClient({ serverUrl: first.url, auth: { bearer: first.bearer.alice.replace(/^Bearer /, '') }, replica, deviceId: name, fetch: pullsFail });

@@ -14,6 +14,7 @@ import { TargetShipper } from '../../src/backup/ship.ts';
 import { openBackupSource, type BackupSource } from '../../src/backup/sqlite-source.ts';
 import type { BackupTarget } from '../../src/backup/target.ts';
 import { buildServer } from '../../src/server/build-server.ts';
+import { createCommitBatches, type CommitBatches } from '../../src/server/commit-batches.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store, UserStore } from '../../src/store/store.ts';
@@ -48,7 +49,13 @@ export interface SimServerContext {
 // Argon2 is slow on purpose; the simulation makes its user many times, so it hashes once.
 let passwordHash: Promise<string> | undefined;
 
-async function serve(ctx: SimServerContext, index: number, dataDir: string, store: Store, target: BackupTarget, token: string | null): Promise<SimServer> {
+async function serve(
+  ctx: SimServerContext,
+  opened: { index: number; dataDir: string; store: Store; commitBatches: CommitBatches },
+  target: BackupTarget,
+  token: string | null,
+): Promise<SimServer> {
+  const { index, dataDir, store, commitBatches } = opened;
   const accounts = createAccounts(store.accounts, { now: ctx.now });
   let secret = token;
   if (secret === null) {
@@ -62,7 +69,9 @@ async function serve(ctx: SimServerContext, index: number, dataDir: string, stor
   const user = await store.accounts.getUserByName(USER);
   if (!user) throw new Error(`the server at ${dataDir} has no user ${USER}`);
   const config = testConfig(dataDir, { logLevel: 'fatal' });
-  const app = await buildServer({ store, accounts, config, indexPhotos: false, logger: createLogger('fatal', () => undefined), now: ctx.now });
+  // With the store's commit batches passed in: without them the app polls on a timer that
+  // outlives it, and thousands of seeds would leave thousands of servers running.
+  const app = await buildServer({ store, accounts, config, commitBatches, indexPhotos: false, logger: createLogger('fatal', () => undefined), now: ctx.now });
   await app.ready();
   const source = openBackupSource(dataDir);
   const shipper = new TargetShipper(target, { store, source, now: ctx.now });
@@ -75,11 +84,12 @@ async function serve(ctx: SimServerContext, index: number, dataDir: string, stor
 export async function startEmptyServer(ctx: SimServerContext): Promise<SimServer> {
   const index = ctx.nextIndex();
   const dataDir = join(ctx.root, `server-${index}`);
-  const opened = await openStore({ dataDir, initializeIfEmpty: true, now: ctx.now });
+  const commitBatches = createCommitBatches();
+  const opened = await openStore({ dataDir, initializeIfEmpty: true, now: ctx.now, onBatch: commitBatches.observe });
   if (opened.kind !== 'opened') throw new Error(`the simulation's store was refused: ${opened.reason}`);
   const backupDir = join(ctx.root, `backup-${index}`);
   await mkdir(backupDir, { recursive: true });
-  return serve(ctx, index, dataDir, opened.store, await openDirectoryTarget(backupDir), null);
+  return serve(ctx, { index, dataDir, store: opened.store, commitBatches }, await openDirectoryTarget(backupDir), null);
 }
 
 /** Ships everything the store holds to its backup target: a new restore point. */
@@ -97,9 +107,10 @@ export async function restoreServer(ctx: SimServerContext, from: SimServer, seq:
   const dataDir = join(ctx.root, `server-${index}`);
   const restored = await restoreToPointInTime({ target: from.target, to: dataDir, point: { kind: 'seq', seq }, now: ctx.now });
   if (restored.kind !== 'restored') throw new Error(`restoring sequence ${seq} failed: ${JSON.stringify(restored)}`);
-  const opened = await openStore({ dataDir, initializeIfEmpty: false, now: ctx.now });
+  const commitBatches = createCommitBatches();
+  const opened = await openStore({ dataDir, initializeIfEmpty: false, now: ctx.now, onBatch: commitBatches.observe });
   if (opened.kind !== 'opened') throw new Error(`the restored store was refused: ${opened.reason}`);
-  return serve(ctx, index, dataDir, opened.store, from.target, from.token);
+  return serve(ctx, { index, dataDir, store: opened.store, commitBatches }, from.target, from.token);
 }
 
 export async function closeServer(server: SimServer, closeTarget: boolean): Promise<void> {

@@ -31,7 +31,7 @@ import type { ReplicaStore } from '../../client/replica.ts';
 import { createSyncClient, type SyncClient, type SyncReport } from '../../client/sync-client.ts';
 import { createRandom } from '../seeded-random.ts';
 import { COLLECTIONS, writeContent, type SimCollection } from './sim-content.ts';
-import { CALM, createSimNetwork, SimulatedNetworkError, type LinkFaults, type SimNetwork } from './sim-network.ts';
+import { CALM, createSimNetwork, SimulatedNetworkError, type LinkFaults } from './sim-network.ts';
 import { backUp, closeServer, restoreServer, serverRevisions, startEmptyServer, type SimServer, type SimServerContext } from './sim-server.ts';
 import { checkInvariants, type SimLedger } from './sim-checker.ts';
 import { sha256Hex } from '../../client/portable.ts';
@@ -154,7 +154,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     return { name, incarnation, replica, client };
   }
 
-  log(`seed ${seed}: ${stats.devices} devices, ${stats.steps} steps; server 0 is store ${(await server.store.identity()).storeId}`);
+  log(`seed ${seed}: ${stats.devices} devices, ${stats.steps} steps`);
   for (let n = 0; n < stats.devices; n += 1) devices.push(openDevice(`d${n}`, 0));
 
   try {
@@ -182,7 +182,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     const device = schedule.pick(devices);
     if (roll <= 34) return edit(step, device, pickItem());
     if (roll <= 40) return concurrentEdit(step);
-    if (roll <= 70) return sync(step, device);
+    if (roll <= 70) {
+      await sync(step, device);
+      return;
+    }
     if (roll <= 75) return toggleOffline(step, device);
     if (roll <= 81) return setFlaky(step, device);
     if (roll <= 85) return deliverHeld(step);
@@ -315,7 +318,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     const alone = await onlyCopies(held, device, server);
     if (alone.length > 0) {
       stats.resetsSkipped += 1;
-      log(`${step}: ${device.name} would be reset, but it holds the only copy of ${alone.join(', ')}: skipped`);
+      log(`${step}: ${device.name} would be reset, but it holds the only copy of ${revisionList(alone)}: skipped`);
       return;
     }
     await rememberRefusals(device);
@@ -348,7 +351,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     const alone = await onlyCopies(lost, null, candidate);
     if (alone.length > 0) {
       stats.restoresSkipped += 1;
-      log(`${step}: restoring the server to sequence ${seq} would lose the only copy of ${alone.join(', ')}: skipped`);
+      log(`${step}: restoring the server to sequence ${seq} would lose the only copy of ${revisionList(alone)}: skipped`);
       await closeServer(candidate, false);
       return;
     }
@@ -364,13 +367,13 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     const alone = await onlyCopies((await serverRevisions(server)).map((r) => r.id), null, null);
     if (alone.length > 0) {
       stats.replacementsSkipped += 1;
-      log(`${step}: replacing the server would lose the only copy of ${alone.join(', ')}: skipped`);
+      log(`${step}: replacing the server would lose the only copy of ${revisionList(alone)}: skipped`);
       return;
     }
     await closeServer(server, true);
     server = await startEmptyServer(ctx);
     stats.replacements += 1;
-    log(`${step}: the server is replaced by an empty one (server ${server.index}, store ${(await server.store.identity()).storeId})`);
+    log(`${step}: the server is replaced by an empty one (server ${server.index}, a new store id)`);
   }
 
   /** Everyone online on a calm network; held pushes arrive; sync until a round changes nothing. */
@@ -391,6 +394,13 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     }
     ledger.unexpected.push(`the devices did not settle in ${MAX_ROUNDS} rounds of sync on a calm network`);
   }
+}
+
+/** Ids the devices made (the same on every replay), and how many the server made (random UUIDs). */
+function revisionList(ids: string[]): string {
+  const made = ids.filter((id) => /^d\d+\./.test(id));
+  const byServer = ids.length - made.length;
+  return [...made, ...(byServer > 0 ? [`${byServer} made by the server`] : [])].join(', ');
 }
 
 function describeReport(report: SyncReport): string {
