@@ -62,6 +62,7 @@ export interface SimStats {
   heldDelivered: number;
   conflicts: number;
   heals: number;
+  pauses: number;
   rounds: number;
 }
 
@@ -134,6 +135,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     heldDelivered: 0,
     conflicts: 0,
     heals: 0,
+    pauses: 0,
     rounds: 0,
   };
   let revisionCount = 0;
@@ -207,7 +209,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   async function edit(step: number, device: SimDevice, target: { collection: SimCollection; item: string }): Promise<void> {
     const { collection, item } = target;
     const current = await device.client.get(collection.path, item);
-    if (current && schedule.chance(0.2)) {
+    if (current && schedule.chance(0.3)) {
       const id = await device.client.delete(collection.path, item);
       if (id === undefined) throw new Error(`deleting the live item ${collection.path}/${item} on ${device.name} wrote nothing`);
       ledger.localWrites.set(id, { device: device.name, key: `${collection.path}/${item}`, deleted: true, contentHash: null });
@@ -259,7 +261,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     if (report.healed) stats.heals += 1;
     for (const refusal of report.refused) ledger.refused.set(refusal.revisionId, `${refusal.reason}: ${refusal.message}`);
     // The person is asked and says yes: the next sync applies the paused pull.
-    if (report.paused) device.client.confirmMassChange();
+    if (report.paused) {
+      stats.pauses += 1;
+      device.client.confirmMassChange();
+    }
   }
 
   /** No item on a device is deleted unless an explicit delete is its head. */
