@@ -2,6 +2,16 @@
 // sync is tested") over CI_SEEDS seeds, and a check that a seed replays the same run.
 // `npm run soak:sim` runs thousands; a failure here names the seed and the command that
 // replays it with its trace.
+//
+// The schedule never destroys the last copy of a revision: before a device reset, a restore
+// from an older backup or an empty replacement server, the simulation asks the real
+// replicas and the real store whether every revision the fault would destroy is held
+// elsewhere, and skips the fault if not. So the checker (sim-checker.ts) asserts survival
+// for every acknowledged write, with no exceptions but revisions the server refused to their
+// device (and only `stale-delete` refusals are allowed). "Survives" means: the final server
+// and every device's replica hold the revision, with its content hash; it need not be the
+// head (a later edit, delete or conflict winner may be on top), but every device's head of
+// every item is the server's head, with the same bytes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { replayCommand, runSimulation, type SimResult, type SimStats } from './simulation.ts';
