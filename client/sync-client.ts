@@ -21,6 +21,11 @@ export interface SyncClientOptions {
   massChangeMinItems?: number;
   /** Items changed by pulls this recently count towards the guard's share too (default 10 minutes). */
   massChangeWindowMs?: number;
+  /** Makes the id of each local revision (default: the device id, the time and random bytes).
+   * Ids must be globally unique; a deterministic simulation passes its own. */
+  newRevisionId?: () => string;
+  /** The clock local revisions are stamped with (default: the system clock). */
+  now?: () => Date;
 }
 
 export interface ConflictReport {
@@ -104,8 +109,9 @@ export class SyncError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'SyncError';
   }
 }
@@ -130,6 +136,7 @@ export function createSyncClient(options: SyncClientOptions) {
     share: options.massChangeShare ?? 0.3,
     minItems: options.massChangeMinItems ?? 10,
     windowMs: options.massChangeWindowMs ?? 10 * 60_000,
+    now: options.now ? () => (options.now as () => Date)().getTime() : undefined,
   });
   const listeners = new Map<SyncEvent, Set<(detail: unknown) => void>>();
   let counter = 0;
@@ -138,7 +145,9 @@ export function createSyncClient(options: SyncClientOptions) {
     for (const listener of listeners.get(event) ?? []) listener(detail);
   }
 
+  const now = options.now ?? (() => new Date());
   function newRevisionId(): string {
+    if (options.newRevisionId) return options.newRevisionId();
     counter = (counter + 1) % 1e6;
     return `${deviceId}-${Date.now().toString(36)}-${counter.toString(36)}-${randomHex(8)}`;
   }
@@ -159,7 +168,7 @@ export function createSyncClient(options: SyncClientOptions) {
     } catch (error) {
       // Offline, DNS, refused, or (in a browser) a CORS refusal: fetch says only "failed".
       const why = error instanceof Error ? error.message : String(error);
-      throw new SyncError(`cannot reach the server at ${base} (${method} ${path.split('?')[0]}: ${why}); nothing is lost: local writes wait in the outbox for the next sync`);
+      throw new SyncError(`cannot reach the server at ${base} (${method} ${path.split('?')[0]}: ${why}); nothing is lost: local writes wait in the outbox for the next sync`, undefined, { cause: error });
     }
   }
 
@@ -183,7 +192,7 @@ export function createSyncClient(options: SyncClientOptions) {
       contentHash: content ? await sha256Hex(content) : null,
       contentType,
       author: `device:${deviceId}`,
-      createdAt: new Date().toISOString(),
+      createdAt: now().toISOString(),
       local: true,
       state: 'pending',
       refusal: null,
@@ -238,6 +247,13 @@ export function createSyncClient(options: SyncClientOptions) {
         if (!revision) continue;
         if (result.result === 'refused') {
           await replica.setState(revision.id, 'refused', `${result.reason ?? 'refused'}: ${result.message ?? ''}`);
+          // A stale delete deleted nothing: the item goes back to the revision the delete was
+          // made on, and the pull brings the newer edits the server has on top of it.
+          if (result.reason === 'stale-delete' && revision.parentId) {
+            const parent = await replica.getRevision(revision.parentId);
+            const item = await replica.getItem(revision.collectionPath, revision.item);
+            if (parent && item?.headId === revision.id) await replica.addRevision(parent, true);
+          }
           report.refused.push({
             revisionId: revision.id,
             collectionPath: revision.collectionPath,
@@ -436,8 +452,10 @@ export function createSyncClient(options: SyncClientOptions) {
     emit('healed', { healed: true, pushed: report.healPushed });
   }
 
-  function needsHeal(handshake: HandshakeJson, saved: Awaited<ReturnType<ReplicaStore['getCursor']>>): boolean {
-    if (!saved) return false;
+  async function needsHeal(handshake: HandshakeJson, saved: Awaited<ReturnType<ReplicaStore['getCursor']>>): Promise<boolean> {
+    // No cursor, yet revisions a server acknowledged (a push whose pull never finished, or a
+    // heal cut off before its pull): the server that has them may since have been replaced.
+    if (!saved) return (await replica.log()).some((r) => r.state === 'acked');
     return saved.storeId !== handshake.storeId || saved.generation !== handshake.generation || handshake.sequence < saved.sequence;
   }
 
@@ -445,7 +463,7 @@ export function createSyncClient(options: SyncClientOptions) {
     const report: SyncReport = { pushed: 0, pulled: 0, healed: false, healPushed: 0, conflicts: [], refused: [] };
     try {
       const handshake = await expectJson<HandshakeJson>(await request('GET', '/api/v1/sync'), 'the handshake');
-      if (needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
+      if (await needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
       else report.pushed += await pushRevisions(await replica.outbox(), handshake, report);
       try {
         await pull(handshake, report);

@@ -15,6 +15,19 @@ export interface ServerMetrics {
   authFailure: (reason: AuthFailureReason) => void;
 }
 
+// The process's own metrics (CPU, memory, GC, event loop) are the same for every server in
+// it, and collectDefaultMetrics starts a GC observer that is never stopped: made once per
+// process, not once per server, or each server built (thousands in the sync simulation)
+// stays in memory and every GC notifies all of them.
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export function installMetrics(
   app: FastifyInstance,
   store: Store,
@@ -23,7 +36,6 @@ export function installMetrics(
   durability?: { dataDir: string; scrub?: ScrubStatus | undefined },
 ): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
 
   const requests = new Counter({
     name: 'holdfast_http_requests_total',
@@ -105,7 +117,7 @@ export function installMetrics(
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const body = await registry.metrics();
+    const body = (await processMetrics().metrics()) + (await registry.metrics());
     return reply.type(registry.contentType).send(body);
   });
 

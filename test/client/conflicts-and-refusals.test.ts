@@ -77,6 +77,32 @@ describe('sync client: conflicts, refusals, server-forgot', () => {
     assert.equal((await replica.outbox()).length, 0, 'not sent again and again');
   });
 
+  it('ends on the server\'s head after a delete refused as stale: another edit, or another device\'s delete', async () => {
+    // Found by the simulation (seed 185): two devices deleted the same item; the second
+    // delete was refused as stale and that device kept its own refused tombstone as the
+    // head, never the server's, so the replicas did not converge.
+    const harness = await server();
+    const { client: a, replica: aReplica } = device(harness, 'stale-a');
+    const { client: b, replica: bReplica } = device(harness, 'stale-b');
+    await a.put('notes', 'notes', 'both.json', bytes('{"title":"one"}'), 'application/json');
+    await a.put('notes', 'notes', 'edited.json', bytes('{"title":"one"}'), 'application/json');
+    await a.syncOnce();
+    await b.syncOnce();
+    await a.delete('notes', 'both.json');
+    await a.put('notes', 'notes', 'edited.json', bytes('{"title":"two"}'), 'application/json');
+    await a.syncOnce();
+    await b.delete('notes', 'both.json');
+    await b.delete('notes', 'edited.json');
+    const report = await b.syncOnce();
+    assert.deepEqual(report.refused.map((r) => r.reason), ['stale-delete', 'stale-delete']);
+    // Deleted items too: each replica's head of both.json is a tombstone, and it must be the same one.
+    const heads = async (replica: ReplicaStore) => (await replica.listItems()).map((i) => [i.name, i.headId, i.deleted]);
+    assert.deepEqual(await heads(bReplica), await heads(aReplica));
+    assert.equal(text((await b.get('notes', 'edited.json'))?.content), '{"title":"two"}', 'nothing was deleted: the newer edit shows');
+    assert.equal(await b.get('notes', 'both.json'), undefined);
+    assert.equal((await b.refused()).length, 2, 'the refused deletes stay in the log for the person to see');
+  });
+
   it('heals when the handshake is behind the cursor, pushing only what the server lacks', async () => {
     const harness = await server();
     const { client: a, replica } = device(harness, 'behind-a');

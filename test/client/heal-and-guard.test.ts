@@ -124,6 +124,31 @@ describe('sync client: heal, guard, merge', () => {
     assert.equal((await a.list()).length, 5);
   });
 
+  it('heals a server that was replaced after a push it acknowledged but before the first pull finished', async () => {
+    // Found by the simulation (seed 180): the device had no cursor yet, so it did not heal,
+    // and its acknowledged write never reached the new server.
+    const first = await server();
+    const name = 'no-cursor';
+    const replica = openSqliteReplica(join(dir, `${name}.sqlite`));
+    replicas.set(name, replica);
+    const pullsFail: typeof fetch = async (input, init) => {
+      if (typeof input === 'string' && input.includes('/sync/changes')) throw new TypeError('the network went down');
+      return fetch(input, init);
+    };
+    const cutOff = createSyncClient({ serverUrl: first.url, auth: { bearer: first.bearer.alice.replace(/^Bearer /, '') }, replica, deviceId: name, fetch: pullsFail });
+    await cutOff.put('notes', 'notes', 'kept.txt', bytes('pushed, never pulled'), 'text/plain');
+    await assert.rejects(cutOff.syncOnce(), /network went down/);
+    assert.equal((await replica.outbox()).length, 0, 'the first server acknowledged the write');
+
+    const second = await server();
+    const report = await device(second, name).syncOnce();
+    assert.equal(report.healed, true);
+    assert.equal(report.healPushed, 1);
+    const reader = device(second, 'no-cursor-reader');
+    await reader.syncOnce();
+    assert.equal(text((await reader.get('notes', 'kept.txt'))?.content), 'pushed, never pulled');
+  });
+
   it('pauses a pull that deletes half the items, and applies it after confirmMassChange', async () => {
     const harness = await server();
     const a = device(harness, 'guard-a');

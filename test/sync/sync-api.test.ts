@@ -185,6 +185,20 @@ describe('sync API', () => {
     assert.equal(deleted?.head?.deleted, true);
   });
 
+  test('an item made again on a stale delete in the same push is kept: only the delete is refused', async () => {
+    // Found by the simulation (seed 5): a device deleted a contact it had not seen edited
+    // elsewhere, then made it again; the re-creation was refused as "earlier-refused" and
+    // never reached the server.
+    const first = newRevision({ item: 'again.vcf', text: vcard('again', 'FN:Again') });
+    const edit = newRevision({ item: 'again.vcf', baseRevisionId: first.id, text: vcard('again', 'FN:Again, edited') });
+    await alice.push([first, edit]);
+    const staleDelete = newRevision({ item: 'again.vcf', baseRevisionId: first.id, deleted: true });
+    const remade = newRevision({ item: 'again.vcf', baseRevisionId: staleDelete.id, text: vcard('again', 'FN:Made again') });
+    const results = await alice.push([staleDelete, remade]);
+    assert.deepEqual(results.map((r) => r.reason ?? r.result), ['stale-delete', 'conflict']);
+    assert.deepEqual((await alice.missing([remade.id, staleDelete.id])).body.missing, [staleDelete.id], 'the item made again is stored, the delete is not');
+  });
+
   test('an edit of an item deleted elsewhere brings it back: the delete is kept as the conflict', async () => {
     const first = newRevision({ item: 'revive.vcf', text: vcard('revive', 'FN:Revive') });
     const tombstone = newRevision({ item: 'revive.vcf', baseRevisionId: first.id, deleted: true });

@@ -66,7 +66,9 @@ export function registerPushRoutes(app: FastifyInstance, options: PushOptions): 
           outcome = { result: 'refused', reason: 'bad-input', message: `${error.message}.` };
         }
       }
-      if (outcome.result === 'refused') refusedItems.add(itemKey);
+      // A revision written on a refused stale delete is the item made again on the device:
+      // it is decided like any edit (as it would be in a later push), not lost with the delete.
+      if (outcome.result === 'refused' && outcome.reason !== 'stale-delete') refusedItems.add(itemKey);
       if (outcome.result !== 'refused' && outcome.head && !paths.has(outcome.head.collectionId)) {
         for (const [id, path] of await collectionPaths(userStore)) paths.set(id, path);
       }
