@@ -138,8 +138,25 @@ export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> 
     async outbox() {
       return (await db.getAllFromIndex('revisions', 'state', 'pending')).map(toRevision);
     },
-    async log() {
-      return (await db.getAll('revisions')).map(toRevision);
+    async log(options) {
+      if (options?.content !== false) return (await db.getAll('revisions')).map(toRevision);
+      // A cursor, so each record's content can be let go before the next is read.
+      const revisions: ReplicaRevision[] = [];
+      let cursor = await db.transaction('revisions').store.openCursor();
+      while (cursor) {
+        revisions.push({ ...toRevision(cursor.value), content: null });
+        cursor = await cursor.continue();
+      }
+      return revisions;
+    },
+    async countLiveItems() {
+      let live = 0;
+      let cursor = await db.transaction('items').store.openCursor();
+      while (cursor) {
+        if (!cursor.value.deleted) live += 1;
+        cursor = await cursor.continue();
+      }
+      return live;
     },
     async applyPull(steps, cursor) {
       await write(['revisions', 'items', 'meta'], async (tx) => {

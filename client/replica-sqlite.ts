@@ -82,6 +82,9 @@ function toItem(row: ItemRow): ReplicaItem {
   };
 }
 
+const REVISION_COLUMNS_BUT_CONTENT =
+  'ord, id, collection_path, kind, item, parent_id, deleted, content_hash, content_type, author, created_at, local, state, refusal';
+
 /** Opens (or creates) a replica in a SQLite file. */
 export function openSqliteReplica(file: string): ReplicaStore {
   const db = new Database(file);
@@ -141,8 +144,12 @@ export function openSqliteReplica(file: string): ReplicaStore {
     async outbox() {
       return (db.prepare("SELECT * FROM revisions WHERE state = 'pending' ORDER BY ord").all() as RevisionRow[]).map(toRevision);
     },
-    async log() {
-      return (db.prepare('SELECT * FROM revisions ORDER BY ord').all() as RevisionRow[]).map(toRevision);
+    async log(options) {
+      const columns = options?.content === false ? `${REVISION_COLUMNS_BUT_CONTENT}, NULL AS content` : '*';
+      return (db.prepare(`SELECT ${columns} FROM revisions ORDER BY ord`).all() as RevisionRow[]).map(toRevision);
+    },
+    async countLiveItems() {
+      return (db.prepare('SELECT count(*) AS n FROM items WHERE deleted = 0').get() as { n: number }).n;
     },
     async setState(id, state, refusal) {
       db.prepare('UPDATE revisions SET state = ?, refusal = ? WHERE id = ?').run(state, refusal ?? null, id);

@@ -49,8 +49,14 @@ export interface ReplicaStore {
   addRevision(revision: ReplicaRevision, makeHead: boolean): Promise<void>;
   /** Local revisions still waiting for the server, oldest first. */
   outbox(): Promise<ReplicaRevision[]>;
-  /** Every revision the device holds, in the order it got them. */
-  log(): Promise<ReplicaRevision[]>;
+  /**
+   * Every revision the device holds, in the order it got them. With `{ content: false }` each
+   * revision's content is null (its contentHash still names it; getRevision gives it), so a
+   * device holding a photo library can walk its log without loading every photo.
+   */
+  log(options?: { content?: boolean }): Promise<ReplicaRevision[]>;
+  /** How many items are live (not deleted), without loading their content. */
+  countLiveItems(): Promise<number>;
   /** Applies a pull in one transaction: its revisions (each made head or only logged) and the cursor after it. */
   applyPull(steps: { revision: ReplicaRevision; makeHead: boolean }[], cursor: ReplicaCursor): Promise<void>;
   setState(id: string, state: ReplicaRevision['state'], refusal?: string): Promise<void>;

@@ -232,7 +232,11 @@ export function createSyncClient(options: SyncClientOptions) {
     const inlineLimit = handshake.limits.inlineContentBytes;
     const batchSize = Math.max(1, handshake.limits.pushRevisions);
     for (let start = 0; start < revisions.length; start += batchSize) {
-      const batch = revisions.slice(start, start + batchSize);
+      // A revision listed without its content (a heal walks the log that way) is loaded now.
+      const batch: ReplicaRevision[] = [];
+      for (const listed of revisions.slice(start, start + batchSize)) {
+        batch.push(listed.contentHash && !listed.content ? ((await replica.getRevision(listed.id)) ?? listed) : listed);
+      }
       for (const revision of batch) {
         if (revision.content && revision.contentHash && !travelsInline(revision, inlineLimit)) {
           await expectJson(await request('PUT', `/api/v1/sync/blobs/${revision.contentHash}`, undefined, revision.content), `uploading ${revision.item}`);
@@ -379,7 +383,7 @@ export function createSyncClient(options: SyncClientOptions) {
     for (const [key, head] of heads) {
       if (head.initialLive && head.headId !== head.initialId) changed.set(key, head.deleted);
     }
-    const liveItems = changed.size === 0 ? 0 : (await replica.listItems()).filter((item) => !item.deleted).length;
+    const liveItems = changed.size === 0 ? 0 : await replica.countLiveItems();
     const verdict = guard.check(changed, liveItems);
     if (verdict.pause) {
       report.paused = { paused: 'mass-change', deletes: verdict.deletes, overwrites: verdict.overwrites };
@@ -435,7 +439,8 @@ export function createSyncClient(options: SyncClientOptions) {
 
   /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
   async function heal(handshake: HandshakeJson, report: SyncReport): Promise<void> {
-    const log = (await replica.log()).filter((r) => r.state !== 'refused');
+    // Metadata only: pushRevisions loads each missing revision's content a batch at a time.
+    const log = (await replica.log({ content: false })).filter((r) => r.state !== 'refused');
     const missing = new Set<string>();
     const chunk = Math.max(1, handshake.limits.missingRevisionIds);
     for (let start = 0; start < log.length; start += chunk) {
@@ -455,7 +460,7 @@ export function createSyncClient(options: SyncClientOptions) {
   async function needsHeal(handshake: HandshakeJson, saved: Awaited<ReturnType<ReplicaStore['getCursor']>>): Promise<boolean> {
     // No cursor, yet revisions a server acknowledged (a push whose pull never finished, or a
     // heal cut off before its pull): the server that has them may since have been replaced.
-    if (!saved) return (await replica.log()).some((r) => r.state === 'acked');
+    if (!saved) return (await replica.log({ content: false })).some((r) => r.state === 'acked');
     return saved.storeId !== handshake.storeId || saved.generation !== handshake.generation || handshake.sequence < saved.sequence;
   }
 

@@ -171,6 +171,27 @@ export const replicaContract: ContractCase[] = [
       }),
   },
   {
+    name: 'the log without content names every revision in order with content null, and live items are counted without reading them',
+    run: (engine, name) =>
+      withReplica(engine, name, async (replica) => {
+        await replica.addRevision(revision('m-1'), true);
+        await replica.addRevision(revision('m-2', { parentId: 'm-1', deleted: true }), true);
+        await replica.addRevision(revision('m-3', { item: 'b.txt' }), true);
+        await replica.addRevision(revision('m-4', { item: 'c.txt', state: 'acked', local: false }), true);
+        const full = await replica.log();
+        const bare = await replica.log({ content: false });
+        same(ids(bare), ids(full), 'the same revisions in the same order');
+        same(bare.map((r) => r.content), [null, null, null, null], 'no content');
+        same(
+          bare.map((r) => ({ ...r, content: null })),
+          full.map((r) => ({ ...r, content: null })),
+          'every other field as the full log has it',
+        );
+        same(bare[0]?.contentHash, 'hash-of-m-1', 'the hash still names the content');
+        same(await replica.countLiveItems(), 2, 'b.txt and c.txt are live; a.txt is deleted');
+      }),
+  },
+  {
     name: 'a tombstone made head leaves the item deleted, with no content',
     run: (engine, name) =>
       withReplica(engine, name, async (replica) => {
