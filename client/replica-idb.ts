@@ -132,6 +132,10 @@ export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> 
       const stored = await db.getFromIndex('revisions', 'id', id);
       return stored ? toRevision(stored) : undefined;
     },
+    async revisionState(id) {
+      // IndexedDB reads a record whole; there is no column to read on its own.
+      return (await db.getFromIndex('revisions', 'id', id))?.state;
+    },
     async addRevision(revision, makeHead) {
       await write(['revisions', 'items'], (tx) => applySteps(tx, [{ revision, makeHead }]));
     },

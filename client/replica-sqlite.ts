@@ -138,6 +138,10 @@ export function openSqliteReplica(file: string): ReplicaStore {
       const row = db.prepare('SELECT * FROM revisions WHERE id = ?').get(id) as RevisionRow | undefined;
       return row ? toRevision(row) : undefined;
     },
+    async revisionState(id) {
+      const row = db.prepare('SELECT state FROM revisions WHERE id = ?').get(id) as { state: ReplicaRevision['state'] } | undefined;
+      return row?.state;
+    },
     async addRevision(revision, makeHead) {
       add(revision, makeHead);
     },

@@ -45,6 +45,8 @@ export interface ReplicaStore {
   getItem(collectionPath: string, name: string): Promise<ReplicaItem | undefined>;
   listItems(collectionPath?: string): Promise<ReplicaItem[]>;
   getRevision(id: string): Promise<ReplicaRevision | undefined>;
+  /** Whether the device holds a revision, and its state, without reading its content. */
+  revisionState(id: string): Promise<ReplicaRevision['state'] | undefined>;
   /** Records a revision in the log; when makeHead, it becomes its item's head in the same transaction. */
   addRevision(revision: ReplicaRevision, makeHead: boolean): Promise<void>;
   /** Local revisions still waiting for the server, oldest first. */

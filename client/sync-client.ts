@@ -354,9 +354,9 @@ export function createSyncClient(options: SyncClientOptions) {
         let head = heads.get(key);
         if (!head) {
           const item = await replica.getItem(collectionPath, r.itemName);
-          const headRevision = item ? await replica.getRevision(item.headId) : undefined;
+          const headState = item ? await replica.revisionState(item.headId) : undefined;
           head = item
-            ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headRevision?.state === 'pending' }
+            ? { initialId: item.headId, initialLive: !item.deleted, headId: item.headId, deleted: item.deleted, pending: headState === 'pending' }
             : { initialId: '', initialLive: false, headId: '', deleted: true, pending: false };
           heads.set(key, head);
         }
@@ -370,7 +370,7 @@ export function createSyncClient(options: SyncClientOptions) {
           head.deleted = r.deleted;
           head.pending = false;
         }
-        if (await replica.getRevision(r.id)) {
+        if (await replica.revisionState(r.id)) {
           if (makeHead) steps.push({ known: true, id: r.id, makeHead });
           continue;
         }

@@ -171,7 +171,7 @@ export const replicaContract: ContractCase[] = [
       }),
   },
   {
-    name: 'the log without content names every revision in order with content null, and live items are counted without reading them',
+    name: 'the log without content names every revision in order with content null; live items are counted and revision states read without reading content',
     run: (engine, name) =>
       withReplica(engine, name, async (replica) => {
         await replica.addRevision(revision('m-1'), true);
@@ -189,6 +189,11 @@ export const replicaContract: ContractCase[] = [
         );
         same(bare[0]?.contentHash, 'hash-of-m-1', 'the hash still names the content');
         same(await replica.countLiveItems(), 2, 'b.txt and c.txt are live; a.txt is deleted');
+        same(await replica.revisionState('m-1'), 'pending', 'a local revision waiting for the server');
+        same(await replica.revisionState('m-4'), 'acked', 'a pulled revision');
+        await replica.setState('m-3', 'refused', 'invalid-content: not a note');
+        same(await replica.revisionState('m-3'), 'refused', 'the state follows setState');
+        same(await replica.revisionState('not-held'), undefined, 'a revision the device does not hold');
       }),
   },
   {
