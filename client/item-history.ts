@@ -40,11 +40,19 @@ export async function trashedItems(replica: ReplicaStore, collectionPath?: strin
   if (items.length === 0) return [];
   const log = await replica.log();
   const byId = new Map(log.map((r) => [r.id, r]));
+  // One pass over the log, not one per deleted item.
+  const historyOf = new Map<string, ReplicaRevision[]>();
+  for (const revision of log) {
+    const key = `${revision.collectionPath}\u0000${revision.item}`;
+    const history = historyOf.get(key);
+    if (history) history.push(revision);
+    else historyOf.set(key, [revision]);
+  }
   const trashed: TrashedItem[] = [];
   for (const item of items) {
     const tombstone = byId.get(item.headId);
     if (!tombstone) continue;
-    const history = log.filter((r) => r.collectionPath === item.collectionPath && r.item === item.name);
+    const history = historyOf.get(`${item.collectionPath}\u0000${item.name}`) ?? [];
     trashed.push({ collectionPath: item.collectionPath, kind: item.kind, name: item.name, deletedBy: tombstone, lastLive: lastLiveBefore(tombstone, byId, history) });
   }
   return trashed.sort((a, b) => b.deletedBy.createdAt.localeCompare(a.deletedBy.createdAt));
