@@ -37,26 +37,35 @@ async function inParallel(count: number, task: (index: number) => Promise<void>,
 
 const base = (index: number) => ({ baseRevisionId: null, deleted: false, author: 'device:bench-seed', createdAt: new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString() });
 
-export async function seedContacts(server: BenchServer, count: number): Promise<void> {
+/** Pushes `count` revisions made by `revisionAt(index)`, PUSH_SIZE a request, a few requests at a time. */
+async function pushAll(server: BenchServer, count: number, revisionAt: (index: number) => Record<string, unknown>, progress: (done: number) => void, every: number): Promise<void> {
   const batches = Math.ceil(count / PUSH_SIZE);
   await inParallel(
     batches,
     (batch) => {
       const revisions = [];
-      for (let index = batch * PUSH_SIZE; index < Math.min(count, (batch + 1) * PUSH_SIZE); index++) {
-        revisions.push({
-          id: `seed-contact-${index}-${randomBytes(6).toString('hex')}`,
-          collection: { path: 'contacts', kind: 'contacts' },
-          item: itemName(index),
-          content: Buffer.from(benchVCard(index), 'utf8').toString('base64'),
-          contentType: 'text/vcard',
-          ...base(index),
-        });
-      }
+      for (let index = batch * PUSH_SIZE; index < Math.min(count, (batch + 1) * PUSH_SIZE); index++) revisions.push(revisionAt(index));
       return pushBatch(server, revisions);
     },
-    (done) => console.log(`  seeded ${Math.min(count, done * PUSH_SIZE)} / ${count} contacts`),
-    Math.max(1, Math.round(batches / 5)),
+    (done) => progress(Math.min(count, done * PUSH_SIZE)),
+    Math.max(1, Math.round(batches / every)),
+  );
+}
+
+export async function seedContacts(server: BenchServer, count: number): Promise<void> {
+  await pushAll(
+    server,
+    count,
+    (index) => ({
+      id: `seed-contact-${index}-${randomBytes(6).toString('hex')}`,
+      collection: { path: 'contacts', kind: 'contacts' },
+      item: itemName(index),
+      content: Buffer.from(benchVCard(index), 'utf8').toString('base64'),
+      contentType: 'text/vcard',
+      ...base(index),
+    }),
+    (done) => console.log(`  seeded ${done} / ${count} contacts`),
+    5,
   );
 }
 
@@ -87,25 +96,19 @@ export async function seedPhotos(server: BenchServer, count: number, size: numbe
     (done) => console.log(`  uploaded ${done} / ${count} photos`),
     Math.max(1, Math.round(count / 5)),
   );
-  const batches = Math.ceil(count / PUSH_SIZE);
-  await inParallel(
-    batches,
-    (batch) => {
-      const revisions = [];
-      for (let index = batch * PUSH_SIZE; index < Math.min(count, (batch + 1) * PUSH_SIZE); index++) {
-        revisions.push({
-          id: `seed-photo-${index}-${randomBytes(6).toString('hex')}`,
-          collection: { path: `photos/${2020 + (index % 5)}`, kind: 'files' },
-          item: `IMG_${String(index).padStart(5, '0')}.jpg`,
-          contentHash: hashes[index],
-          contentType: 'image/jpeg',
-          ...base(index),
-        });
-      }
-      return pushBatch(server, revisions);
-    },
+  await pushAll(
+    server,
+    count,
+    (index) => ({
+      id: `seed-photo-${index}-${randomBytes(6).toString('hex')}`,
+      collection: { path: `photos/${2020 + (index % 5)}`, kind: 'files' },
+      item: `IMG_${String(index).padStart(5, '0')}.jpg`,
+      contentHash: hashes[index],
+      contentType: 'image/jpeg',
+      ...base(index),
+    }),
     () => undefined,
-    batches,
+    1,
   );
   console.log(`  pushed the ${count} photos' revisions`);
 }
