@@ -3,7 +3,7 @@
 // browser flushes to disk before it reports the transaction complete; browsers without the
 // option ignore it), and its promise resolves only when the transaction has completed.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
+import type { ReplicaCollection, ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 /** A revision as stored: `ord` is its place in the log, given by the auto-increment key. */
 interface StoredRevision extends ReplicaRevision {
@@ -14,12 +14,14 @@ interface ReplicaSchema extends DBSchema {
   revisions: { key: number; value: StoredRevision; indexes: { id: string; state: string } };
   items: { key: [string, string]; value: ReplicaItem };
   meta: { key: string; value: ReplicaCursor };
+  collections: { key: string; value: ReplicaCollection };
 }
 
-type WriteStores = ('revisions' | 'items' | 'meta')[];
+type WriteStores = ('revisions' | 'items' | 'meta' | 'collections')[];
 type WriteTransaction = IDBPTransaction<ReplicaSchema, WriteStores, 'readwrite'>;
 
-const VERSION = 1;
+// 1: revisions, items, meta; 2: collections.
+const VERSION = 2;
 const CURSOR_KEY = 'cursor';
 
 // Structured clone copies a view's whole underlying buffer; store exactly the bytes.
@@ -81,19 +83,55 @@ async function saveCursorInTransaction(tx: WriteTransaction, cursor: ReplicaCurs
   else await meta.delete(CURSOR_KEY);
 }
 
+/** `path` moved from `from` to `to`, or undefined when it is not `from` or under it. */
+function movedPath(path: string, from: string, to: string): string | undefined {
+  if (path === from) return to;
+  return path.startsWith(`${from}/`) ? `${to}${path.slice(from.length)}` : undefined;
+}
+
+/**
+ * Gives `from` and everything under it the path `to` (moveCollection). A record whose new key
+ * is taken keeps that key's record, as in the SQLite engine; the log keeps every revision.
+ * Revisions are not indexed by path: a move, which the server makes rarely, walks the log.
+ */
+async function moveUnder(tx: WriteTransaction, from: string, to: string): Promise<void> {
+  const collections = tx.objectStore('collections');
+  for (let cursor = await collections.openCursor(); cursor; cursor = await cursor.continue()) {
+    const path = movedPath(cursor.value.path, from, to);
+    if (path === undefined) continue;
+    if (!(await collections.getKey(path))) await collections.put({ ...cursor.value, path });
+    await cursor.delete();
+  }
+  const items = tx.objectStore('items');
+  for (let cursor = await items.openCursor(); cursor; cursor = await cursor.continue()) {
+    const path = movedPath(cursor.value.collectionPath, from, to);
+    if (path === undefined) continue;
+    if (!(await items.getKey([path, cursor.value.name]))) await items.put({ ...cursor.value, collectionPath: path });
+    await cursor.delete();
+  }
+  const revisions = tx.objectStore('revisions');
+  for (let cursor = await revisions.openCursor(); cursor; cursor = await cursor.continue()) {
+    const path = movedPath(cursor.value.collectionPath, from, to);
+    if (path !== undefined) await cursor.update({ ...cursor.value, collectionPath: path });
+  }
+}
+
 /** Opens (or creates) a replica in the IndexedDB database of this name, on this origin. */
 export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> {
   if (typeof indexedDB === 'undefined') {
     throw new Error('IndexedDB is not available here: open the replica in a browser page or worker with site storage allowed (on Node, use openSqliteReplica)');
   }
   const db: IDBPDatabase<ReplicaSchema> = await openDB<ReplicaSchema>(name, VERSION, {
-    upgrade(database) {
-      const revisions = database.createObjectStore('revisions', { keyPath: 'ord', autoIncrement: true });
-      revisions.createIndex('id', 'id', { unique: true });
-      // Entries of one index key come in primary-key order: pending revisions oldest first.
-      revisions.createIndex('state', 'state');
-      database.createObjectStore('items', { keyPath: ['collectionPath', 'name'] });
-      database.createObjectStore('meta');
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        const revisions = database.createObjectStore('revisions', { keyPath: 'ord', autoIncrement: true });
+        revisions.createIndex('id', 'id', { unique: true });
+        // Entries of one index key come in primary-key order: pending revisions oldest first.
+        revisions.createIndex('state', 'state');
+        database.createObjectStore('items', { keyPath: ['collectionPath', 'name'] });
+        database.createObjectStore('meta');
+      }
+      if (oldVersion < 2) database.createObjectStore('collections', { keyPath: 'path' });
     },
     // Another tab wants a newer schema: let it go ahead rather than hang it.
     blocking() {
@@ -176,6 +214,25 @@ export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> 
         const stored = await revisions.get(ord);
         if (stored) await revisions.put({ ...stored, state, refusal: refusal ?? null });
       });
+    },
+    async listCollections() {
+      return db.getAll('collections');
+    },
+    async getCollection(path) {
+      return db.get('collections', path);
+    },
+    async updateCollection(path, change) {
+      await write(['collections'], async (tx) => {
+        const store = tx.objectStore('collections');
+        const next = change(await store.get(path));
+        if (!next) return;
+        if (next.path !== path) throw new Error(`updateCollection changes ${path}, not ${next.path}; moveCollection moves a collection`);
+        await store.put(next);
+      });
+    },
+    async moveCollection(from, to) {
+      if (from === to || to.startsWith(`${from}/`)) return;
+      await write(['collections', 'items', 'revisions'], (tx) => moveUnder(tx, from, to));
     },
     async getCursor() {
       return db.get('meta', CURSOR_KEY);

@@ -1,7 +1,7 @@
 // The replica in a SQLite file (Node): the engine `holdfast device` and Node apps use.
 // Writes are committed with synchronous=FULL before their promise resolves.
 import Database from 'better-sqlite3';
-import type { ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
+import type { ReplicaCollection, ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 interface RevisionRow {
   id: string;
@@ -45,11 +45,39 @@ CREATE TABLE IF NOT EXISTS items (
   head_id TEXT NOT NULL, deleted INTEGER NOT NULL, content BLOB, content_type TEXT,
   PRIMARY KEY (collection_path, name)
 );
+CREATE TABLE IF NOT EXISTS collections (
+  path TEXT PRIMARY KEY, kind TEXT NOT NULL, server_id INTEGER,
+  props TEXT NOT NULL, pending_props TEXT, deleted INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cursor (
   one INTEGER PRIMARY KEY CHECK (one = 1),
   cursor TEXT, store_id TEXT NOT NULL, generation INTEGER NOT NULL, sequence INTEGER NOT NULL
 );
 `;
+
+interface CollectionRow {
+  path: string;
+  kind: string;
+  server_id: number | null;
+  props: string;
+  pending_props: string | null;
+  deleted: number;
+}
+
+function toCollection(row: CollectionRow): ReplicaCollection {
+  return {
+    path: row.path,
+    kind: row.kind,
+    serverId: row.server_id,
+    props: JSON.parse(row.props) as ReplicaCollection['props'],
+    pendingProps: row.pending_props === null ? null : (JSON.parse(row.pending_props) as ReplicaCollection['pendingProps']),
+    deleted: row.deleted === 1,
+  };
+}
+
+/** The path itself and every path under it, as a WHERE fragment on (?, ?, ?) = (from, from, from). */
+const UNDER = (column: string) => `(${column} = ? OR substr(${column}, 1, length(?) + 1) = ? || '/')`;
+const MOVED = (column: string) => `? || substr(${column}, length(?) + 1)`;
 
 function toRevision(row: RevisionRow): ReplicaRevision {
   return {
@@ -121,6 +149,36 @@ export function openSqliteReplica(file: string): ReplicaStore {
     saveCursor(cursor);
   });
 
+  const getCollection = (path: string): ReplicaCollection | undefined => {
+    const row = db.prepare('SELECT * FROM collections WHERE path = ?').get(path) as CollectionRow | undefined;
+    return row ? toCollection(row) : undefined;
+  };
+  const updateCollection = db.transaction((path: string, change: (current: ReplicaCollection | undefined) => ReplicaCollection | undefined) => {
+    const next = change(getCollection(path));
+    if (!next) return;
+    if (next.path !== path) throw new Error(`updateCollection changes ${path}, not ${next.path}; moveCollection moves a collection`);
+    db.prepare(`INSERT INTO collections (path, kind, server_id, props, pending_props, deleted) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, server_id = excluded.server_id, props = excluded.props,
+        pending_props = excluded.pending_props, deleted = excluded.deleted`).run(
+      next.path,
+      next.kind,
+      next.serverId,
+      JSON.stringify(next.props),
+      next.pendingProps === null ? null : JSON.stringify(next.pendingProps),
+      next.deleted ? 1 : 0,
+    );
+  });
+  const moveCollection = db.transaction((from: string, to: string) => {
+    if (from === to || to.startsWith(`${from}/`)) return;
+    // A row whose new place is taken keeps that place's row (the device made or pulled it
+    // there already); the log keeps every revision either way.
+    for (const [table, column] of [['items', 'collection_path'], ['collections', 'path']] as const) {
+      db.prepare(`UPDATE OR IGNORE ${table} SET ${column} = ${MOVED(column)} WHERE ${UNDER(column)}`).run(to, from, from, from, from);
+      db.prepare(`DELETE FROM ${table} WHERE ${UNDER(column)}`).run(from, from, from);
+    }
+    db.prepare(`UPDATE revisions SET collection_path = ${MOVED('collection_path')} WHERE ${UNDER('collection_path')}`).run(to, from, from, from, from);
+  });
+
   return {
     async getItem(collectionPath, name) {
       const row = db.prepare('SELECT * FROM items WHERE collection_path = ? AND name = ?').get(collectionPath, name) as ItemRow | undefined;
@@ -157,6 +215,18 @@ export function openSqliteReplica(file: string): ReplicaStore {
     },
     async setState(id, state, refusal) {
       db.prepare('UPDATE revisions SET state = ?, refusal = ? WHERE id = ?').run(state, refusal ?? null, id);
+    },
+    async listCollections() {
+      return (db.prepare('SELECT * FROM collections ORDER BY path').all() as CollectionRow[]).map(toCollection);
+    },
+    async getCollection(path) {
+      return getCollection(path);
+    },
+    async updateCollection(path, change) {
+      updateCollection(path, change);
+    },
+    async moveCollection(from, to) {
+      moveCollection(from, to);
     },
     async getCursor() {
       const row = db.prepare('SELECT * FROM cursor WHERE one = 1').get() as

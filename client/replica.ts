@@ -33,6 +33,36 @@ export interface ReplicaItem {
   contentType: string | null;
 }
 
+/** A collection's display properties, as the server keeps them (docs/sync.md). */
+export interface ReplicaCollectionProps {
+  displayName?: string;
+  description?: string;
+  color?: string;
+  order?: number;
+  /** Properties other protocols keep verbatim (CalDAV's and CardDAV's own), by namespaced name. */
+  extra?: Record<string, string>;
+}
+
+/** A change of display properties: a value sets, null removes, an absent key leaves it. */
+export type ReplicaCollectionPropsPatch = { [K in Exclude<keyof ReplicaCollectionProps, 'extra'>]?: ReplicaCollectionProps[K] | null } & {
+  extra?: Record<string, string | null>;
+};
+
+/** A collection as the device knows it: what the server last said, with the device's own
+ * unsent property changes applied on top. */
+export interface ReplicaCollection {
+  path: string;
+  kind: string;
+  /** The server's id for it (stable across renames) once a sync named it; null until then,
+   * and after a heal until the healed server names it again. */
+  serverId: number | null;
+  props: ReplicaCollectionProps;
+  /** Property changes made on this device that the server has not acknowledged; null when none. */
+  pendingProps: ReplicaCollectionPropsPatch | null;
+  /** Deleted on the server (in its trash). Its items stay on the device. */
+  deleted: boolean;
+}
+
 export interface ReplicaCursor {
   cursor: string | null;
   storeId: string;
@@ -62,6 +92,20 @@ export interface ReplicaStore {
   /** Applies a pull in one transaction: its revisions (each made head or only logged) and the cursor after it. */
   applyPull(steps: { revision: ReplicaRevision; makeHead: boolean }[], cursor: ReplicaCursor): Promise<void>;
   setState(id: string, state: ReplicaRevision['state'], refusal?: string): Promise<void>;
+  listCollections(): Promise<ReplicaCollection[]>;
+  getCollection(path: string): Promise<ReplicaCollection | undefined>;
+  /**
+   * Reads a collection and stores what `change` makes of it, in one transaction, so a local
+   * change and a sync's cannot overwrite each other. `change` returns undefined to leave it.
+   */
+  updateCollection(path: string, change: (current: ReplicaCollection | undefined) => ReplicaCollection | undefined): Promise<void>;
+  /**
+   * The server moved or renamed a collection: in one transaction, the collection, the ones
+   * nested in it, their items and the log's revisions take the new path, so later revisions
+   * land on the items the device holds and its outbox pushes to where the collection now is.
+   * A collection already at the new path (one the device made there) keeps its record.
+   */
+  moveCollection(from: string, to: string): Promise<void>;
   getCursor(): Promise<ReplicaCursor | undefined>;
   setCursor(cursor: ReplicaCursor | undefined): Promise<void>;
   close(): Promise<void>;

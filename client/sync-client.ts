@@ -4,7 +4,20 @@
 import { fromBase64, randomHex, sha256Hex, toBase64, utf8ToBase64 } from './portable.ts';
 import { createMassChangeGuard } from './mass-change-guard.ts';
 import { itemRevisions, trashedItems, type TrashedItem } from './item-history.ts';
-import type { ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
+import { applyCollectionPatch, collectionPatchProblem, combineCollectionPatches } from './collection-props.ts';
+import {
+  followServerPaths,
+  forgetServerIds,
+  healCollections,
+  pendingCollections,
+  recordCollectionResults,
+  recordServerCollection,
+  type CollectionRefusal,
+  type CollectionResult,
+  type PushedCollection,
+  type ServerCollection,
+} from './collection-sync.ts';
+import type { ReplicaCollection, ReplicaCollectionPropsPatch, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 export type SyncAuth = { basic: { user: string; password: string } } | { bearer: string };
 
@@ -53,6 +66,8 @@ export interface SyncReport {
   healPushed: number;
   conflicts: ConflictReport[];
   refused: RefusalReport[];
+  /** Collection property changes the server took from this device, and those it refused. */
+  collections: { pushed: number; refused: CollectionRefusal[] };
   paused?: { paused: 'mass-change'; deletes: number; overwrites: number };
 }
 
@@ -83,14 +98,14 @@ interface RevisionJson {
 }
 
 type ChangeJson =
-  | { seq: number; type: 'collection'; collection: { id: number; path: string; kind: string } }
+  | { seq: number; type: 'collection'; collection: ServerCollection }
   | { seq: number; type: 'revision'; revision: RevisionJson; content: { base64: string } | { href: string } | null };
 
 interface HandshakeJson {
   storeId: string;
   generation: number;
   sequence: number;
-  collections: { id: number; path: string; kind: string }[];
+  collections: ServerCollection[];
   limits: { pullChanges: number; pushRevisions: number; missingRevisionIds: number; inlineContentBytes: number; blobBytes: number };
 }
 
@@ -179,6 +194,11 @@ export function createSyncClient(options: SyncClientOptions) {
   }
 
   async function writeLocal(collectionPath: string, kind: string, name: string, content: Uint8Array | null, contentType: string | null) {
+    // The first write into a collection the device has not seen makes it known, so
+    // collections() lists it offline and a heal brings it back.
+    if (!(await replica.getCollection(collectionPath))) {
+      await replica.updateCollection(collectionPath, (known) => known ?? { path: collectionPath, kind, serverId: null, props: {}, pendingProps: null, deleted: false });
+    }
     const current = await replica.getItem(collectionPath, name);
     const revision: ReplicaRevision = {
       id: newRevisionId(),
@@ -287,6 +307,20 @@ export function createSyncClient(options: SyncClientOptions) {
     return count;
   }
 
+  /** Pushes collection property changes (POST /collections), 100 at a time, and records what the server took. */
+  async function pushCollections(pushed: PushedCollection[], report: SyncReport): Promise<void> {
+    for (let start = 0; start < pushed.length; start += 100) {
+      const batch = pushed.slice(start, start + 100);
+      const response = await request('POST', '/api/v1/sync/collections', { collections: batch });
+      // A server older than this SDK: the changes wait on the device until it can take them.
+      if (response.status === 404) return;
+      const answer = await expectJson<{ results: CollectionResult[] }>(response, 'pushing collection properties');
+      const recorded = await recordCollectionResults(replica, batch, answer.results);
+      report.collections.pushed += recorded.pushed;
+      report.collections.refused.push(...recorded.refused);
+    }
+  }
+
   async function contentOf(change: Extract<ChangeJson, { type: 'revision' }>): Promise<Uint8Array | null> {
     if (change.content === null) return null;
     let bytes: Uint8Array;
@@ -327,6 +361,13 @@ export function createSyncClient(options: SyncClientOptions) {
       for (const change of page.changes) sequence = Math.max(sequence, change.seq);
       if (!page.more) break;
     }
+
+    // The collections' state as of this pull, each at its last change: the device follows
+    // renames first, since the revisions name the collections' current paths.
+    const lastChange = new Map<number, number>();
+    for (const page of pages) for (const change of page.changes) if (change.type === 'collection') lastChange.set(change.collection.id, change.seq);
+    const latest = pages.flatMap((page) => page.changes).filter((c): c is Extract<ChangeJson, { type: 'collection' }> => c.type === 'collection' && lastChange.get(c.collection.id) === c.seq);
+    if (latest.length > 0) await followServerPaths(replica, latest.map((c) => c.collection));
 
     // Plan: which revisions become heads, then how many live local items the plan changes.
     // Revisions the device already holds still count: they put the head back where the log
@@ -398,6 +439,10 @@ export function createSyncClient(options: SyncClientOptions) {
       const endCursor = { ...identity, cursor: page.endCursor, sequence: last ? sequence : (saved?.sequence ?? 0) };
       // Until its page is whole, a batch keeps the cursor where the page began.
       const startCursor = { ...identity, cursor: page.startCursor, sequence: saved?.sequence ?? 0 };
+      // Before the cursor passes them (recording one twice is harmless).
+      for (const change of page.changes) {
+        if (change.type === 'collection' && lastChange.get(change.collection.id) === change.seq) await recordServerCollection(replica, change.collection);
+      }
       let batch: { revision: ReplicaRevision; makeHead: boolean }[] = [];
       let batchBytes = 0;
       for (const step of steps) {
@@ -439,6 +484,10 @@ export function createSyncClient(options: SyncClientOptions) {
 
   /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
   async function heal(handshake: HandshakeJson, report: SyncReport): Promise<void> {
+    await forgetServerIds(replica);
+    // Collections first: an empty server gets each back with its kind and the names and
+    // colours the device knows, even one without items; what the server has stays.
+    await pushCollections(healCollections(await replica.listCollections()), report);
     // Metadata only: pushRevisions loads each missing revision's content a batch at a time.
     const log = (await replica.log({ content: false })).filter((r) => r.state !== 'refused');
     const missing = new Set<string>();
@@ -465,11 +514,15 @@ export function createSyncClient(options: SyncClientOptions) {
   }
 
   async function syncOnce(): Promise<SyncReport> {
-    const report: SyncReport = { pushed: 0, pulled: 0, healed: false, healPushed: 0, conflicts: [], refused: [] };
+    const report: SyncReport = { pushed: 0, pulled: 0, healed: false, healPushed: 0, conflicts: [], refused: [], collections: { pushed: 0, refused: [] } };
     try {
       const handshake = await expectJson<HandshakeJson>(await request('GET', '/api/v1/sync'), 'the handshake');
       if (await needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
-      else report.pushed += await pushRevisions(await replica.outbox(), handshake, report);
+      else {
+        await followServerPaths(replica, handshake.collections);
+        await pushCollections(pendingCollections(await replica.listCollections()), report);
+        report.pushed += await pushRevisions(await replica.outbox(), handshake, report);
+      }
       try {
         await pull(handshake, report);
       } catch (error) {
@@ -503,6 +556,37 @@ export function createSyncClient(options: SyncClientOptions) {
     },
     async list(collectionPath?: string): Promise<ReplicaItem[]> {
       return (await replica.listItems(collectionPath)).filter((item) => !item.deleted);
+    },
+    /** The collections this device knows (not those in the server's trash), by path, with their display properties; offline. */
+    async collections(): Promise<ReplicaCollection[]> {
+      return (await replica.listCollections()).filter((collection) => !collection.deleted);
+    },
+    /**
+     * Changes a collection's display properties (a value sets, null removes, an absent key
+     * leaves): at once on the device, and on the server with the next sync, property by
+     * property, so another device's change of another property is kept. An unknown
+     * collection is made with `kind`.
+     */
+    async setCollectionProps(collectionPath: string, kind: string, patch: ReplicaCollectionPropsPatch): Promise<ReplicaCollection> {
+      const problem = collectionPatchProblem(patch);
+      if (problem) throw new Error(`cannot change ${collectionPath}: ${problem}`);
+      const known = await replica.getCollection(collectionPath);
+      if (known && !known.deleted && known.kind !== kind) throw new Error(`${collectionPath} holds ${known.kind}, not ${kind}`);
+      let stored: ReplicaCollection | undefined;
+      await replica.updateCollection(collectionPath, (current) => {
+        stored = {
+          path: collectionPath,
+          kind: current && !current.deleted ? current.kind : kind,
+          serverId: current && !current.deleted ? current.serverId : null,
+          props: applyCollectionPatch(current && !current.deleted ? current.props : {}, patch),
+          pendingProps: combineCollectionPatches(current?.pendingProps ?? {}, patch),
+          deleted: false,
+        };
+        return stored;
+      });
+      emit('changed', { collectionPath, item: null, revisionId: null, deleted: false });
+      if (!stored) throw new Error(`${collectionPath}: the replica stored nothing`);
+      return stored;
     },
     /** Local revisions the server refused: the device's data, kept for the user to see. */
     async refused(): Promise<ReplicaRevision[]> {

@@ -12,6 +12,7 @@ const METHODS: Record<Exclude<keyof UserStore, 'userId'>, 'read' | 'write'> = {
   getCollection: 'read',
   createCollection: 'write',
   updateCollection: 'write',
+  importCollectionProps: 'write',
   deleteCollection: 'write',
   restoreCollection: 'write',
   moveCollection: 'write',

@@ -19,6 +19,7 @@ import type {
   ConflictMark,
   CollectionProps,
   CollectionPropsPatch,
+  CollectionPropsImportResult,
   Content,
   ContentSource,
   CreateCollectionResult,
@@ -75,6 +76,12 @@ export interface UserStore {
   /** Merges the given properties into the collection's: a value sets, null removes,
    * undefined leaves one unchanged (for `extra`, key by key). */
   updateCollection(path: string, props: CollectionPropsPatch): Promise<CollectionChangeResult>;
+  /** A device's change of a collection's display properties (the sync API), in one
+   * transaction: creates the collection along its path if it is absent (a server that came
+   * back empty), refuses a collection of another kind, and with `onlyMissing` sets only the
+   * properties the collection lacks, so a heal fills in what the server forgot and never
+   * overwrites what it has. */
+  importCollectionProps(input: { path: string; kind: CollectionKind; props: CollectionPropsPatch; onlyMissing: boolean }): Promise<CollectionPropsImportResult>;
   /** Moves the collection and everything inside it to the trash; items keep their history. */
   deleteCollection(path: string): Promise<CollectionChangeResult>;
   /** Brings a deleted collection back by id, with what was deleted with it, under its old

@@ -178,6 +178,13 @@ export type CollectionChangeResult =
   | { kind: 'no-parent' }
   | { kind: 'name-taken'; collection: Collection };
 
+/** A device's change of a collection's display properties (the sync API). `unchanged`: the
+ * patch set nothing new (with `onlyMissing`, the collection already had every property). */
+export type CollectionPropsImportResult =
+  | { kind: 'changed'; collection: Collection }
+  | { kind: 'unchanged'; collection: Collection }
+  | { kind: 'collection-kind-mismatch'; collection: Collection };
+
 /** Restoring a collection brings its live items back into the user's usage. */
 export type CollectionRestoreResult = CollectionChangeResult | OverQuota;
 

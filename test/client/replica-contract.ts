@@ -2,7 +2,7 @@
 // (replica-contract-sqlite.test.ts) and IndexedDB in real Chromium
 // (browser-replica-contract.test.ts, which bundles this file into a page). So it imports
 // nothing from Node and checks with its own small assertions.
-import type { ReplicaCursor, ReplicaRevision, ReplicaStore } from '../../client/replica.ts';
+import type { ReplicaCollection, ReplicaCursor, ReplicaRevision, ReplicaStore } from '../../client/replica.ts';
 
 export interface ReplicaEngine {
   /** Opens the replica of this name; the same name opens the same replica again. */
@@ -344,5 +344,97 @@ export const replicaContract: ContractCase[] = [
         same(ids(await replica.outbox()), ['k-2', 'k-4'], 'the outbox after reopening');
       });
     },
+  },
+  {
+    name: "a collection's record is read and changed in one step, and is there after reopening",
+    run: async (engine, name) => {
+      const calendar: ReplicaCollection = {
+        path: 'cal',
+        kind: 'calendar',
+        serverId: 7,
+        props: { displayName: 'Home', color: '#ff0000', extra: { '{urn:x}a': '1' } },
+        pendingProps: { color: '#ff0000', description: null },
+        deleted: false,
+      };
+      await withReplica(engine, name, async (replica) => {
+        same(await replica.getCollection('cal'), undefined, 'an unknown collection');
+        let seen: ReplicaCollection | undefined | 'not called' = 'not called';
+        await replica.updateCollection('cal', (current) => {
+          seen = current;
+          return calendar;
+        });
+        same(seen, undefined, 'the change is given what is stored: nothing yet');
+        await replica.updateCollection('cal', () => undefined);
+        same(await replica.getCollection('cal'), calendar, 'undefined leaves the record as it was');
+        await replica.updateCollection('cal', (current) => (current ? { ...current, pendingProps: null, deleted: true } : undefined));
+        await replica.updateCollection('books', () => ({ path: 'books', kind: 'contacts', serverId: null, props: {}, pendingProps: null, deleted: false }));
+        let refused = false;
+        try {
+          await replica.updateCollection('books', (current) => (current ? { ...current, path: 'elsewhere' } : undefined));
+        } catch {
+          refused = true;
+        }
+        check(refused, 'updateCollection refuses to change the path (moveCollection does that)');
+      });
+      await withReplica(engine, name, async (replica) => {
+        same(
+          await replica.listCollections(),
+          [
+            { path: 'books', kind: 'contacts', serverId: null, props: {}, pendingProps: null, deleted: false },
+            { ...calendar, pendingProps: null, deleted: true },
+          ],
+          'every collection by path, after reopening',
+        );
+      });
+    },
+  },
+  {
+    name: 'moving a collection moves its nested collections, items and log, and nothing whose path only starts the same',
+    run: (engine, name) =>
+      withReplica(engine, name, async (replica) => {
+        for (const [id, collectionPath, item] of [
+          ['m1', 'photos', 'a.jpg'],
+          ['m2', 'photos/2024', 'b.jpg'],
+          ['m3', 'photos-old', 'c.jpg'],
+          ['m4', 'pictures', 'a.jpg'],
+        ] as const) {
+          await replica.addRevision(revision(id, { collectionPath, kind: 'files', item }), true);
+        }
+        for (const path of ['photos', 'photos/2024', 'photos-old']) {
+          await replica.updateCollection(path, () => ({ path, kind: 'files', serverId: path.length, props: { displayName: path }, pendingProps: null, deleted: false }));
+        }
+        await replica.moveCollection('photos', 'pictures');
+        same(
+          (await replica.listItems()).map((i) => [i.collectionPath, i.name, i.headId]),
+          [
+            ['photos-old', 'c.jpg', 'm3'],
+            ['pictures', 'a.jpg', 'm4'],
+            ['pictures/2024', 'b.jpg', 'm2'],
+          ],
+          'items under the new path; an item already at the new place keeps it',
+        );
+        same(
+          (await replica.log()).map((r) => [r.id, r.collectionPath]),
+          [
+            ['m1', 'pictures'],
+            ['m2', 'pictures/2024'],
+            ['m3', 'photos-old'],
+            ['m4', 'pictures'],
+          ],
+          'every revision of the log under the new path, in its place',
+        );
+        same(
+          (await replica.listCollections()).map((c) => [c.path, c.serverId, c.props.displayName]),
+          [
+            ['photos-old', 10, 'photos-old'],
+            ['pictures', 6, 'photos'],
+            ['pictures/2024', 11, 'photos/2024'],
+          ],
+          'the collection records move with their properties',
+        );
+        same(ids(await replica.outbox()), ['m1', 'm2', 'm3', 'm4'], 'the outbox keeps its order');
+        await replica.moveCollection('pictures', 'pictures/inside');
+        same((await replica.listCollections()).length, 3, 'a move into its own subtree is refused by doing nothing');
+      }),
   },
 ];

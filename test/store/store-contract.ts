@@ -290,6 +290,38 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.equal((await user.updateCollection('missing', { displayName: 'x' })).kind, 'not-found');
     });
 
+    it("takes a device's collection properties: creates the path, refuses another kind, and fills only what is missing when asked", async () => {
+      const user = await newUser();
+      const made = await user.importCollectionProps({ path: 'cals/home', kind: 'calendar', props: { displayName: 'Home', color: '#00ff00' }, onlyMissing: false });
+      assert.ok(made.kind === 'changed');
+      assert.equal(made.collection.path, 'cals/home');
+      assert.deepEqual(made.collection.props, { displayName: 'Home', color: '#00ff00' });
+      assert.equal((await user.getCollection('cals'))?.kind, 'calendar', 'a missing parent is made too');
+
+      const again = await user.importCollectionProps({ path: 'cals/home', kind: 'calendar', props: { displayName: 'Home' }, onlyMissing: false });
+      assert.equal(again.kind, 'unchanged', 'a patch that changes nothing records no change');
+
+      const filled = await user.importCollectionProps({
+        path: 'cals/home',
+        kind: 'calendar',
+        props: { displayName: 'Old name', description: 'family', extra: { 'x:a': '1' } },
+        onlyMissing: true,
+      });
+      assert.ok(filled.kind === 'changed');
+      assert.deepEqual(filled.collection.props, { displayName: 'Home', color: '#00ff00', description: 'family', extra: { 'x:a': '1' } }, 'what the server has stays');
+      assert.ok(filled.collection.seq > made.collection.seq);
+      const nothingMissing = await user.importCollectionProps({ path: 'cals/home', kind: 'calendar', props: { color: null, displayName: 'x' }, onlyMissing: true });
+      assert.equal(nothingMissing.kind, 'unchanged', 'filling in never removes or overwrites');
+
+      const removed = await user.importCollectionProps({ path: 'cals/home', kind: 'calendar', props: { color: null }, onlyMissing: false });
+      assert.ok(removed.kind === 'changed');
+      assert.equal(removed.collection.props.color, undefined);
+
+      const wrongKind = await user.importCollectionProps({ path: 'cals/home', kind: 'contacts', props: { displayName: 'x' }, onlyMissing: false });
+      assert.equal(wrongKind.kind, 'collection-kind-mismatch');
+      assert.equal((await user.getCollection('cals/home'))?.props.displayName, 'Home', 'a refused change changes nothing');
+    });
+
     it('serves the change log in order, filtered by user and collection, with collection changes', async () => {
       const user = await newUser();
       const start = (await store.identity()).sequence;

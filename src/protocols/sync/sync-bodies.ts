@@ -35,3 +35,31 @@ export const resolveBody = z.strictObject({
   /** true: the losing side becomes the head again; false: the winner stays. */
   restore: z.boolean(),
 });
+
+export const MAX_PUSH_COLLECTIONS = 100;
+
+// The same limits as a PROPPATCH of the display properties (src/protocols/dav/proppatch.ts).
+const displayText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullable().optional();
+
+export const collectionPropsPatchBody = z.strictObject({
+  displayName: displayText(255),
+  description: displayText(4096),
+  color: displayText(64),
+  order: z.number().int().min(-999_999_999).max(999_999_999).nullable().optional(),
+  extra: z
+    .record(z.string().min(1).max(512), z.string().max(64 * 1024, 'must be at most 65536 characters').nullable())
+    .refine((extra) => Object.keys(extra).length <= 100, 'may hold at most 100 properties')
+    .optional(),
+});
+
+export const pushedCollectionBody = z.strictObject({
+  path: z.string().min(1).max(4096),
+  kind: z.enum(COLLECTION_KINDS),
+  props: collectionPropsPatchBody,
+  /** Set only the properties the collection lacks (a heal): what the server has stays. */
+  onlyMissing: z.boolean().optional(),
+});
+
+export const collectionsBody = z.strictObject({
+  collections: z.array(pushedCollectionBody).min(1).max(MAX_PUSH_COLLECTIONS),
+});

@@ -5,6 +5,7 @@ import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { StoreIdentity } from '../../store/types.ts';
 import { createLiveChanges, type LiveChanges } from '../../sync/live-changes.ts';
 import { stagedBlobs } from '../../sync/staged-blobs.ts';
+import { registerCollectionRoutes } from './collection-routes.ts';
 import { DEFAULT_HEARTBEAT_MS, registerEventsRoute } from './events-route.ts';
 import { registerPullRoutes } from './pull-routes.ts';
 import { registerPushRoutes } from './push-routes.ts';
@@ -36,5 +37,6 @@ export async function syncApi(app: FastifyInstance, options: SyncApiOptions): Pr
 
   registerPullRoutes(app, { identity: options.identity, maxBlobBytes: options.maxUploadBytes });
   registerPushRoutes(app, { staged, maxContentBytes: options.maxBodyBytes, maxBlobBytes: options.maxUploadBytes });
+  registerCollectionRoutes(app);
   registerEventsRoute(app, { identity: options.identity, live, heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS });
 }

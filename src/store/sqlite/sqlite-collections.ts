@@ -10,6 +10,7 @@ import type {
   CollectionRestoreResult,
   CollectionProps,
   CollectionPropsPatch,
+  CollectionPropsImportResult,
   CollectionTarget,
   CreateCollectionResult,
 } from '../types.ts';
@@ -19,7 +20,7 @@ import type { SqliteContext } from './context.ts';
 import { toCollection } from './rows.ts';
 import type { CollectionRow } from './rows.ts';
 import { charge, liveBytesIn, refuseOverQuota } from './usage.ts';
-import { assertValidPath, joinPath } from './user-queries.ts';
+import { assertValidPath, createCollectionPath, joinPath } from './user-queries.ts';
 import type { RevisionWithContent, UserQueries } from './user-queries.ts';
 
 type CollectionMethods = Pick<
@@ -28,6 +29,7 @@ type CollectionMethods = Pick<
   | 'getCollection'
   | 'createCollection'
   | 'updateCollection'
+  | 'importCollectionProps'
   | 'deleteCollection'
   | 'restoreCollection'
   | 'moveCollection'
@@ -141,6 +143,20 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
         const collection = q.liveCollection(path);
         if (!collection) return { kind: 'not-found' };
         const merged = mergeProps(collection.props, props);
+        ctx.sql('UPDATE collections SET props = ? WHERE id = ?').run(JSON.stringify(merged), collection.id);
+        return { kind: 'changed', collection: q.recordCollectionChange(collection.id) };
+      });
+    },
+
+    importCollectionProps(input) {
+      assertValidPath(input.path);
+      return ctx.committer.run((): CollectionPropsImportResult => {
+        const existing = q.liveCollection(input.path);
+        if (existing && existing.kind !== input.kind) return { kind: 'collection-kind-mismatch', collection: existing };
+        const collection = existing ?? createCollectionPath(q, input.path, input.kind);
+        const patch = input.onlyMissing ? missingOnly(collection.props, input.props) : input.props;
+        const merged = mergeProps(collection.props, patch);
+        if (existing && sameProps(merged, collection.props)) return { kind: 'unchanged', collection };
         ctx.sql('UPDATE collections SET props = ? WHERE id = ?').run(JSON.stringify(merged), collection.id);
         return { kind: 'changed', collection: q.recordCollectionChange(collection.id) };
       });
@@ -268,4 +284,27 @@ function mergeProps(current: CollectionProps, patch: CollectionPropsPatch): Coll
     else delete merged.extra;
   }
   return merged;
+}
+
+/** The part of a patch that sets properties `current` lacks; removals and values it has are dropped. */
+function missingOnly(current: CollectionProps, patch: CollectionPropsPatch): CollectionPropsPatch {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'extra' || value === null || value === undefined) continue;
+    if ((current as Record<string, unknown>)[key] === undefined) kept[key] = value;
+  }
+  const extra: Record<string, string> = {};
+  for (const [key, value] of Object.entries(patch.extra ?? {})) {
+    if (value !== null && current.extra?.[key] === undefined) extra[key] = value;
+  }
+  if (Object.keys(extra).length > 0) kept.extra = extra;
+  return kept;
+}
+
+function sameProps(a: CollectionProps, b: CollectionProps): boolean {
+  const canonical = (props: CollectionProps) =>
+    JSON.stringify(
+      Object.entries({ ...props, extra: props.extra ? Object.fromEntries(Object.entries(props.extra).sort()) : undefined }).sort(([x], [y]) => (x < y ? -1 : 1)),
+    );
+  return canonical(a) === canonical(b);
 }

@@ -11,7 +11,7 @@ import type { SqliteContext } from './context.ts';
 import { toRevision } from './rows.ts';
 import { refuseOverQuota } from './usage.ts';
 import type { UserQueries } from './user-queries.ts';
-import { assertValidPath, liveSize } from './user-queries.ts';
+import { assertValidPath, createCollectionPath, liveSize } from './user-queries.ts';
 
 interface HeldRow {
   content_hash: string;
@@ -87,7 +87,7 @@ export async function importRevision(ctx: SqliteContext, userId: number, q: User
     const finalSize = then?.kind === 'conflict-head-wins' ? liveSize(head) : then?.kind === 'merged' && merged ? merged.size : input.deleted ? 0 : pushed.size;
     const overQuota = refuseOverQuota(ctx, userId, finalSize - liveSize(head));
     if (overQuota) return overQuota;
-    collection ??= createPath(q, input.collection, input.collectionKind);
+    collection ??= createCollectionPath(q, input.collection, input.collectionKind);
 
     const revision = appendRevision(ctx, {
       userId,
@@ -112,18 +112,6 @@ export async function importRevision(ctx: SqliteContext, userId: number, q: User
     });
     return followUp(ctx, userId, q, collection, revision, head, then, merged);
   });
-}
-
-/** Creates each missing collection along `path` (a server that came back empty). */
-function createPath(q: UserQueries, path: string, kind: Collection['kind']): Collection {
-  let parent: Collection | null = null;
-  let prefix = '';
-  for (const name of path.split('/')) {
-    prefix = prefix === '' ? name : `${prefix}/${name}`;
-    parent = q.liveCollection(prefix) ?? q.insertCollection({ name, kind, props: {}, parent });
-  }
-  if (!parent) throw new Error(`empty collection path ${JSON.stringify(path)}`);
-  return parent;
 }
 
 function followUp(

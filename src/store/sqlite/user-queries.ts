@@ -165,3 +165,15 @@ export function userQueries(ctx: SqliteContext, userId: number) {
     },
   };
 }
+
+/** Creates each missing collection along `path` (a server that came back empty). */
+export function createCollectionPath(q: UserQueries, path: string, kind: Collection['kind']): Collection {
+  let parent: Collection | null = null;
+  let prefix = '';
+  for (const name of path.split('/')) {
+    prefix = prefix === '' ? name : `${prefix}/${name}`;
+    parent = q.liveCollection(prefix) ?? q.insertCollection({ name, kind, props: {}, parent });
+  }
+  if (!parent) throw new Error(`empty collection path ${JSON.stringify(path)}`);
+  return parent;
+}
