@@ -47,6 +47,43 @@ async function put(url: string, path: string, body: Uint8Array, contentType: str
   assert.ok(response.status === 201 || response.status === 204, `PUT ${path}: ${response.status} ${await response.text()}`);
 }
 
+/** What the collections must be called everywhere: path → display name (and colour). */
+const collectionNames = new Map<string, { displayName: string; color?: string }>();
+
+/** Names a collection as a phone's calendar or contacts app does: a PROPPATCH of DAV:displayname (and Apple's calendar-color). */
+async function proppatch(url: string, path: string, displayName: string, color?: string): Promise<void> {
+  const colour = color ? `<x:calendar-color xmlns:x="http://apple.com/ns/ical/">${color}</x:calendar-color>` : '';
+  const response = await fetch(`${url}/dav/${USER}/${path}/`, {
+    method: 'PROPPATCH',
+    headers: { authorization, 'content-type': 'application/xml' },
+    body: `<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>${displayName}</d:displayname>${colour}</d:prop></d:set></d:propertyupdate>`,
+  });
+  assert.equal(response.status, 207, `PROPPATCH ${path}: ${await response.text()}`);
+}
+
+/** The display name a server gives a collection over DAV, as a phone would read it. */
+async function davDisplayName(url: string, path: string): Promise<string | undefined> {
+  const response = await fetch(`${url}/dav/${USER}/${path}/`, {
+    method: 'PROPFIND',
+    headers: { authorization, depth: '0', 'content-type': 'application/xml' },
+    body: '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>',
+  });
+  const text = await response.text();
+  assert.equal(response.status, 207, `PROPFIND ${path}: ${text}`);
+  return /<d:displayname>([^<]*)<\/d:displayname>/.exec(text)?.[1];
+}
+
+/** A device's collections hold every name and colour made before the disaster. */
+async function assertCollectionsNamed(name: string): Promise<void> {
+  const collections = await withReplica(stateOf(name), (client) => client.collections());
+  for (const [path, expected] of collectionNames) {
+    const found = collections.find((c) => c.path === path);
+    assert.ok(found, `${name} knows the collection ${path}`);
+    assert.equal(found.props.displayName, expected.displayName, `${name}: ${path} is called ${expected.displayName}`);
+    if (expected.color) assert.equal(found.props.color, expected.color, `${name}: ${path} keeps its colour`);
+  }
+}
+
 /** Every file under `dir`, by its path relative to it. */
 async function filesUnder(dir: string): Promise<Map<string, Uint8Array>> {
   const found = new Map<string, Uint8Array>();
@@ -134,6 +171,18 @@ describe('the Sidekick drill: the server is destroyed and started empty; the dev
     originals.set('contacts/made-over-carddav.vcf', davContact);
     originals.set('calendar/made-over-caldav.ics', davEvent);
     originals.set('files/phone-backup.jpg', davPhoto);
+    // A phone names the calendar and the address book; a laptop names the photo album and
+    // makes a task list it has not used yet.
+    await proppatch(firstUrl, 'calendar', 'Family', '#3366CCFF');
+    await proppatch(firstUrl, 'contacts', 'Friends and family');
+    collectionNames.set('calendar', { displayName: 'Family', color: '#3366CCFF' });
+    collectionNames.set('contacts', { displayName: 'Friends and family' });
+    await withReplica(stateOf('laptop-1'), async (client) => {
+      await client.setCollectionProps('photos/2026', 'files', { displayName: 'Summer 2026' });
+      await client.setCollectionProps('errands', 'tasks', { displayName: 'Errands', color: '#00AA00FF' });
+    });
+    collectionNames.set('photos/2026', { displayName: 'Summer 2026' });
+    collectionNames.set('errands', { displayName: 'Errands', color: '#00AA00FF' });
 
     // Two rounds: each device's writes reach the others.
     for (const name of devices) await sync(name, firstUrl);
@@ -157,6 +206,7 @@ describe('the Sidekick drill: the server is destroyed and started empty; the dev
     for (const name of devices) {
       assert.equal((await replicaItems(stateOf(name))).size, originals.size, `${name} holds every item`);
       await assertExportHoldsEverything(name);
+      await assertCollectionsNamed(name);
     }
   });
 
@@ -237,6 +287,10 @@ describe('the Sidekick drill: the server is destroyed and started empty; the dev
       await response.arrayBuffer();
       assert.equal(response.status, 404, `the deleted ${key} is still deleted`);
     }
+    // The names a phone shows come back too, and the task list that held nothing.
+    for (const [path, expected] of collectionNames) {
+      assert.equal(await davDisplayName(server.url, path), expected.displayName, `the healed server calls ${path} ${expected.displayName}`);
+    }
   });
 
   it('a fourth device starting from nothing gets every item of every kind, byte for byte, and no deleted one', async () => {
@@ -245,6 +299,7 @@ describe('the Sidekick drill: the server is destroyed and started empty; the dev
     assert.equal(report.healed, false, 'a new device has nothing to heal');
     assert.ok(report.pulled >= originals.size);
     await assertExportHoldsEverything('laptop-4');
+    await assertCollectionsNamed('laptop-4');
     const status = await holdfast(['device', 'status', '--state', stateOf('laptop-4'), '--json']);
     const json = JSON.parse(status.stdout) as { outbox: number; refused: number };
     assert.equal(json.outbox, 0);
@@ -258,6 +313,7 @@ describe('the Sidekick drill: the server is destroyed and started empty; the dev
     assert.equal(report.healed, false);
     assert.ok(report.pulled >= originals.size);
     await assertExportHoldsEverything('laptop-2');
+    await assertCollectionsNamed('laptop-2');
   });
 
   it('after all that, the other devices sync without a conflict and still hold everything', async () => {

@@ -317,6 +317,10 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.ok(removed.kind === 'changed');
       assert.equal(removed.collection.props.color, undefined);
 
+      const byDefault = await user.importCollectionProps({ path: 'calendar', kind: 'calendar', props: { displayName: 'Family', color: '#123456' }, onlyMissing: true });
+      assert.ok(byDefault.kind === 'changed');
+      assert.deepEqual(byDefault.collection.props, { displayName: 'Family', color: '#123456' }, "a name the server gave a new user's calendar by default is not kept over a person's");
+
       const wrongKind = await user.importCollectionProps({ path: 'cals/home', kind: 'contacts', props: { displayName: 'x' }, onlyMissing: false });
       assert.equal(wrongKind.kind, 'collection-kind-mismatch');
       assert.equal((await user.getCollection('cals/home'))?.props.displayName, 'Home', 'a refused change changes nothing');

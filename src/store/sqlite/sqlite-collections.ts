@@ -1,6 +1,7 @@
 // One user's collections: nesting, properties, trash, move and copy. A collection's path is
 // kept materialised ("photos/2024") and rewritten for the whole subtree in the same
 // transaction as any move, so a URL always resolves with one lookup.
+import { DEFAULT_COLLECTIONS } from '../default-collections.ts';
 import { COLLECTION_KINDS } from '../types.ts';
 import type {
   Collection,
@@ -154,7 +155,7 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
         const existing = q.liveCollection(input.path);
         if (existing && existing.kind !== input.kind) return { kind: 'collection-kind-mismatch', collection: existing };
         const collection = existing ?? createCollectionPath(q, input.path, input.kind);
-        const patch = input.onlyMissing ? missingOnly(collection.props, input.props) : input.props;
+        const patch = input.onlyMissing ? missingOnly(collection, input.props) : input.props;
         const merged = mergeProps(collection.props, patch);
         if (existing && sameProps(merged, collection.props)) return { kind: 'unchanged', collection };
         ctx.sql('UPDATE collections SET props = ? WHERE id = ?').run(JSON.stringify(merged), collection.id);
@@ -286,16 +287,23 @@ function mergeProps(current: CollectionProps, patch: CollectionPropsPatch): Coll
   return merged;
 }
 
-/** The part of a patch that sets properties `current` lacks; removals and values it has are dropped. */
-function missingOnly(current: CollectionProps, patch: CollectionPropsPatch): CollectionPropsPatch {
+/**
+ * The part of a patch that sets properties the collection lacks; removals and values it has
+ * are dropped. A value the server gave a new user's collection by default ("Calendar") counts
+ * as lacking: nobody chose it, and after a server came back empty it stands where the name
+ * a person gave the calendar ("Family") stood.
+ */
+function missingOnly(collection: Collection, patch: CollectionPropsPatch): CollectionPropsPatch {
+  const current = collection.props as Record<string, unknown>;
+  const byDefault = (DEFAULT_COLLECTIONS.find((d) => d.name === collection.path && d.kind === collection.kind)?.props ?? {}) as Record<string, unknown>;
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch)) {
     if (key === 'extra' || value === null || value === undefined) continue;
-    if ((current as Record<string, unknown>)[key] === undefined) kept[key] = value;
+    if (current[key] === undefined || current[key] === byDefault[key]) kept[key] = value;
   }
   const extra: Record<string, string> = {};
   for (const [key, value] of Object.entries(patch.extra ?? {})) {
-    if (value !== null && current.extra?.[key] === undefined) extra[key] = value;
+    if (value !== null && collection.props.extra?.[key] === undefined) extra[key] = value;
   }
   if (Object.keys(extra).length > 0) kept.extra = extra;
   return kept;
