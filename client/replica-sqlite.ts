@@ -247,7 +247,8 @@ export function openSqliteReplica(file: string): ReplicaStore {
 }
 
 export interface SqliteReplicaSummary {
-  collections: { path: string; kind: string; live: number; deleted: number }[];
+  /** Every collection that holds items or that the device knows (an empty one too), with its display name. */
+  collections: { path: string; kind: string; displayName: string | null; live: number; deleted: number }[];
   revisions: number;
   outbox: number;
   refused: number;
@@ -258,12 +259,22 @@ export interface SqliteReplicaSummary {
 export function summarizeSqliteReplica(file: string): SqliteReplicaSummary {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
+    const itemCounts = `SELECT collection_path AS path, MIN(kind) AS kind, SUM(deleted = 0) AS live, SUM(deleted = 1) AS deleted
+         FROM items GROUP BY collection_path`;
+    // A replica made before collections were kept has no such table until it is next opened to sync.
+    const knowsCollections = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collections'").get() !== undefined;
     const collections = db
       .prepare(
-        `SELECT collection_path AS path, MIN(kind) AS kind, SUM(deleted = 0) AS live, SUM(deleted = 1) AS deleted
-         FROM items GROUP BY collection_path ORDER BY collection_path`,
+        knowsCollections
+          ? `WITH counts AS (${itemCounts})
+             SELECT p.path, COALESCE(c.kind, n.kind) AS kind, json_extract(c.props, '$.displayName') AS displayName,
+               COALESCE(n.live, 0) AS live, COALESCE(n.deleted, 0) AS deleted
+             FROM (SELECT path FROM counts UNION SELECT path FROM collections WHERE deleted = 0) p
+             LEFT JOIN counts n ON n.path = p.path LEFT JOIN collections c ON c.path = p.path
+             ORDER BY p.path`
+          : `SELECT path, kind, NULL AS displayName, live, deleted FROM (${itemCounts}) ORDER BY path`,
       )
-      .all() as { path: string; kind: string; live: number; deleted: number }[];
+      .all() as SqliteReplicaSummary['collections'];
     const counts = db
       .prepare(`SELECT COUNT(*) AS revisions, COALESCE(SUM(state = 'pending'), 0) AS outbox, COALESCE(SUM(state = 'refused'), 0) AS refused FROM revisions`)
       .get() as { revisions: number; outbox: number; refused: number };

@@ -13,7 +13,7 @@ export const DEVICE_STATUS_USAGE = `  holdfast device status --state DIR [--json
 `;
 
 export const DEVICE_STATUS_HELP = `status     The device id, the server and user it syncs with, the items in each
-             collection, the outbox (local changes the server has not acknowledged),
+             collection (with its display name), the outbox (local changes the server has not acknowledged),
              revisions the server refused (kept here), and where the last sync left
              off: the server's store id, generation and sequence. Works offline.
 `;
@@ -65,8 +65,8 @@ export async function deviceStatus(args: string[], io: CliIo, usage: string): Pr
     writeLine(io.stdout);
     io.stdout.write(
       formatTable(
-        ['COLLECTION', 'KIND', 'ITEMS', 'DELETED'],
-        summary.collections.map((c) => [c.path, c.kind, String(c.live), String(c.deleted)]),
+        ['COLLECTION', 'NAME', 'KIND', 'ITEMS', 'DELETED'],
+        summary.collections.map((c) => [c.path, c.displayName ?? '', c.kind, String(c.live), String(c.deleted)]),
       ),
     );
   }

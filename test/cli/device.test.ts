@@ -333,7 +333,7 @@ describe('holdfast device export and status', () => {
       user: string;
       outbox: number;
       refused: number;
-      collections: { path: string; live: number }[];
+      collections: { path: string; displayName: string | null; live: number }[];
       lastSync: { storeId: string; generation: number; sequence: number } | null;
     };
     assert.equal(json.server, server.url);
@@ -341,12 +341,18 @@ describe('holdfast device export and status', () => {
     assert.equal(json.outbox, 2, 'two local writes wait for the server');
     assert.equal(json.refused, 0);
     assert.equal(json.collections.find((c) => c.path === 'status-notes')?.live, 2);
+    assert.deepEqual(
+      json.collections.find((c) => c.path === 'tasks'),
+      { path: 'tasks', kind: 'tasks', displayName: 'Tasks', live: 0, deleted: 0 },
+      'an empty collection the server named is listed with its name',
+    );
     assert.ok(json.lastSync && json.lastSync.generation === 1 && json.lastSync.sequence > 0);
 
     const text = await holdfast(['device', 'status', '--state', state]);
     assert.equal(text.code, 0);
     assert.match(text.stdout, /outbox:\s+2 waiting for the server/);
     assert.match(text.stdout, /status-notes\s+notes\s+2\s+0/);
+    assert.match(text.stdout, /tasks\s+Tasks\s+tasks\s+0\s+0/);
 
     const none = await holdfast(['device', 'status', '--state', join(temporary.dir, 'nowhere')]);
     assert.equal(none.code, 1);
