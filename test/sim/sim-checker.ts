@@ -21,6 +21,9 @@
 //    parents in the server's history. A concurrent edit that wins over a delete it never
 //    saw, and a new item written on the tombstone, are not ancestors of the delete, so
 //    both are allowed; the content a delete removed coming back as the head is not.
+// 5. Collections converge: every device holds each collection's display properties as the
+//    server has them (names and colours set on devices, through drops, duplicates, resets,
+//    restores and replacements), with no change left unsent.
 import { sha256Hex } from '../../client/portable.ts';
 import type { ReplicaStore } from '../../client/replica.ts';
 import type { Revision } from '../../src/store/types.ts';
@@ -107,6 +110,23 @@ export async function checkInvariants(run: { server: SimServer; devices: Checked
     for (const key of local.keys()) if (!serverItems.has(key)) fail(`${device.name} holds ${key}, which the server does not`);
   }
 
+  // 5. Collection properties.
+  const serverCollections = new Map((await server.userStore.listCollections()).map((c) => [c.path, c]));
+  for (const device of devices) {
+    for (const collection of await device.replica.listCollections()) {
+      if (collection.deleted) continue;
+      const expected = serverCollections.get(collection.path);
+      if (!expected) {
+        fail(`${device.name} knows the collection ${collection.path}, which the server does not have`);
+        continue;
+      }
+      if (collection.pendingProps !== null) fail(`${device.name} still has unsent properties for ${collection.path}: ${JSON.stringify(collection.pendingProps)}`);
+      if (JSON.stringify(sortedProps(collection.props)) !== JSON.stringify(sortedProps(expected.props))) {
+        fail(`${device.name} has ${collection.path} as ${JSON.stringify(collection.props)}, the server ${JSON.stringify(expected.props)}`);
+      }
+    }
+  }
+
   // 3. Deletes come only from explicit deletes.
   for (const [key, item] of serverItems) {
     if (item.deleted && !ledger.explicitDeletes.has(item.headId)) fail(`${key} is deleted by ${item.headId}, which is no device's explicit delete`);
@@ -128,4 +148,8 @@ export async function checkInvariants(run: { server: SimServer; devices: Checked
     }
   }
   return failures;
+}
+
+function sortedProps(props: object): [string, unknown][] {
+  return Object.entries(props).sort(([a], [b]) => (a < b ? -1 : 1));
 }

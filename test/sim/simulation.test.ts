@@ -33,7 +33,7 @@ describe('the simulation: devices, a faulty network, resets, restores and an emp
       for (const [key, value] of Object.entries(result.stats) as [keyof SimStats, number][]) totals[key] = (totals[key] ?? 0) + value;
     }
     // The schedule must actually reach each fault, or the seeds prove less than they claim.
-    for (const fault of ['deletes', 'networkFailures', 'resets', 'restores', 'replacements', 'heldDelivered', 'conflicts', 'heals'] as const) {
+    for (const fault of ['deletes', 'collectionChanges', 'networkFailures', 'resets', 'restores', 'replacements', 'heldDelivered', 'conflicts', 'heals'] as const) {
       assert.ok((totals[fault] ?? 0) > 0, `no seed had any ${fault}: ${JSON.stringify(totals)}`);
     }
     console.log(`simulation: ${CI_SEEDS} seeds passed; totals ${JSON.stringify(totals)}`);

@@ -51,6 +51,7 @@ export interface SimStats {
   steps: number;
   writes: number;
   deletes: number;
+  collectionChanges: number;
   syncs: number;
   networkFailures: number;
   resets: number;
@@ -124,6 +125,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     steps: schedule.int(25, 50),
     writes: 0,
     deletes: 0,
+    collectionChanges: 0,
     syncs: 0,
     networkFailures: 0,
     resets: 0,
@@ -182,7 +184,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   async function runStep(step: number): Promise<void> {
     const roll = schedule.int(1, 100);
     const device = schedule.pick(devices);
-    if (roll <= 34) return edit(step, device, pickItem());
+    if (roll <= 32) return edit(step, device, pickItem());
+    if (roll <= 34) return nameCollection(step, device);
     if (roll <= 40) return concurrentEdit(step);
     if (roll <= 70) {
       await sync(step, device);
@@ -223,6 +226,18 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     ledger.localWrites.set(id, { device: device.name, key: `${collection.path}/${item}`, deleted: false, contentHash: await sha256Hex(bytes) });
     stats.writes += 1;
     log(`${step}: ${device.name} ${current ? 'edits' : 'creates'} ${collection.path}/${item} (${id}, ${bytes.byteLength} bytes)`);
+  }
+
+  /** A person renames or recolours a collection on a device (a property at a time, sometimes removing one). */
+  async function nameCollection(step: number, device: SimDevice): Promise<void> {
+    const collection = schedule.pick(COLLECTIONS);
+    const patch: Record<string, string | null> = {};
+    if (schedule.chance(0.7)) patch.displayName = `${collection.path} ${step}${device.name}`;
+    if (schedule.chance(0.4)) patch.color = `#${schedule.int(0, 0xffffff).toString(16).padStart(6, '0')}FF`;
+    if (schedule.chance(0.2) || Object.keys(patch).length === 0) patch.description = schedule.chance(0.5) ? null : `kept by ${device.name}`;
+    await device.client.setCollectionProps(collection.path, collection.kind, patch);
+    stats.collectionChanges += 1;
+    log(`${step}: ${device.name} sets ${collection.path}'s properties ${JSON.stringify(patch)}`);
   }
 
   async function concurrentEdit(step: number): Promise<void> {
