@@ -321,6 +321,11 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.ok(byDefault.kind === 'changed');
       assert.deepEqual(byDefault.collection.props, { displayName: 'Family', color: '#123456' }, "a name the server gave a new user's calendar by default is not kept over a person's");
 
+      const before = (await store.identity()).sequence;
+      const empty = await user.importCollectionProps({ path: 'errands', kind: 'tasks', props: {}, onlyMissing: true });
+      assert.ok(empty.kind === 'changed', 'an absent collection is made even when nothing is set on it');
+      assert.equal((await store.identity()).sequence, before + 1, 'made in one change');
+
       const wrongKind = await user.importCollectionProps({ path: 'cals/home', kind: 'contacts', props: { displayName: 'x' }, onlyMissing: false });
       assert.equal(wrongKind.kind, 'collection-kind-mismatch');
       assert.equal((await user.getCollection('cals/home'))?.props.displayName, 'Home', 'a refused change changes nothing');

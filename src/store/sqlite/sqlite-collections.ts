@@ -157,7 +157,8 @@ export function collectionMethods(ctx: SqliteContext, userId: number, q: UserQue
         const collection = existing ?? createCollectionPath(q, input.path, input.kind);
         const patch = input.onlyMissing ? missingOnly(collection, input.props) : input.props;
         const merged = mergeProps(collection.props, patch);
-        if (existing && sameProps(merged, collection.props)) return { kind: 'unchanged', collection };
+        // A collection just made is a change already; setting nothing on it needs no second one.
+        if (sameProps(merged, collection.props)) return existing ? { kind: 'unchanged', collection } : { kind: 'changed', collection };
         ctx.sql('UPDATE collections SET props = ? WHERE id = ?').run(JSON.stringify(merged), collection.id);
         return { kind: 'changed', collection: q.recordCollectionChange(collection.id) };
       });
