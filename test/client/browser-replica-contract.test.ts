@@ -10,6 +10,7 @@ import { replicaContract } from './replica-contract.ts';
 interface ContractPage {
   runContractCase(index: number, name: string): Promise<string | null>;
   readwriteDurabilities(name: string): Promise<string[]>;
+  upgradeFromFirstVersion(name: string): Promise<string | null>;
 }
 
 describe('replica contract: IndexedDB in Chromium', { skip: chromiumSkipReason() }, () => {
@@ -45,6 +46,11 @@ describe('replica contract: IndexedDB in Chromium', { skip: chromiumSkipReason()
 
   it("opens every write transaction with 'strict' durability, so a write is acknowledged only once it is on disk", async () => {
     const durabilities = await page.evaluate((name) => (globalThis as unknown as ContractPage).readwriteDurabilities(name), 'durability-check');
-    assert.deepEqual(durabilities, ['strict', 'strict', 'strict', 'strict']);
+    assert.deepEqual(durabilities, ['strict', 'strict', 'strict', 'strict', 'strict', 'strict']);
+  });
+
+  it('a replica made by the first version of the engine (no collections) opens with everything it held, and keeps collections from then on', async () => {
+    const failure = await page.evaluate((name) => (globalThis as unknown as ContractPage).upgradeFromFirstVersion(name), 'upgrade-from-v1');
+    assert.equal(failure, null);
   });
 });
