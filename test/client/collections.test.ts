@@ -2,47 +2,14 @@
 // changes from a phone's CalDAV client arriving, a rename on the server followed, and a heal
 // that brings back every collection with its properties, even one without items.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ReplicaStore } from '../../client/replica.ts';
-import { openSqliteReplica } from '../../client/replica-sqlite.ts';
-import { createSyncClient, type SyncClient } from '../../client/sync-client.ts';
+import { describe, it } from 'node:test';
+import type { SyncClient } from '../../client/sync-client.ts';
 import { davRequest } from '../dav/dav-client.ts';
-import { startHarness, type Harness } from '../server/harness.ts';
-
-const bytes = (text: string) => new TextEncoder().encode(text);
+import type { Harness } from '../server/harness.ts';
+import { bytes, useDevices } from './devices.ts';
 
 describe('sync client: collections', () => {
-  let dir: string;
-  const replicas = new Map<string, ReplicaStore>();
-  const harnesses: Harness[] = [];
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'holdfast-client-collections-'));
-  });
-  after(async () => {
-    for (const replica of replicas.values()) await replica.close();
-    for (const harness of harnesses) await harness.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function server(): Promise<Harness> {
-    const harness = await startHarness();
-    harnesses.push(harness);
-    return harness;
-  }
-
-  /** A client on the named replica file (opened once, kept across servers). */
-  function device(harness: Harness, name: string): SyncClient {
-    let replica = replicas.get(name);
-    if (!replica) {
-      replica = openSqliteReplica(join(dir, `${name}.sqlite`));
-      replicas.set(name, replica);
-    }
-    return createSyncClient({ serverUrl: harness.url, auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') }, replica, deviceId: name });
-  }
+  const { server, device } = useDevices('client-collections');
 
   const propsOf = async (client: SyncClient, path: string) => (await client.collections()).find((c) => c.path === path)?.props;
   const serverCollection = async (harness: Harness, path: string) => {

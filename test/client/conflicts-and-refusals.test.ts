@@ -1,45 +1,17 @@
 // What the client does with the answers that are not simply "applied": a conflict on the
 // same vCard field, a refused revision, and a pull that answers server-forgot.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ReplicaStore } from '../../client/replica.ts';
-import { openSqliteReplica } from '../../client/replica-sqlite.ts';
-import { createSyncClient, type ConflictReport } from '../../client/sync-client.ts';
-import { startHarness, type Harness } from '../server/harness.ts';
-
-const vcard = (uid: string, ...lines: string[]) => ['BEGIN:VCARD', 'VERSION:4.0', `UID:${uid}`, ...lines, 'END:VCARD', ''].join('\r\n');
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : undefined);
+import type { ConflictReport } from '../../client/sync-client.ts';
+import type { Harness } from '../server/harness.ts';
+import { bytes, text, useDevices, vcard } from './devices.ts';
 
 describe('sync client: conflicts, refusals, server-forgot', () => {
-  let dir: string;
-  const replicas: ReplicaStore[] = [];
-  const harnesses: Harness[] = [];
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'holdfast-client-'));
-  });
-  after(async () => {
-    for (const replica of replicas) await replica.close();
-    for (const harness of harnesses) await harness.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function server(): Promise<Harness> {
-    const harness = await startHarness();
-    harnesses.push(harness);
-    return harness;
-  }
-
-  function device(harness: Harness, name: string, replica?: ReplicaStore) {
-    const store = replica ?? openSqliteReplica(join(dir, `${name}.sqlite`));
-    if (!replica) replicas.push(store);
-    const [user = '', password = ''] = Buffer.from(harness.appPassword.alice.replace(/^Basic /, ''), 'base64').toString('utf8').split(':');
-    return { replica: store, client: createSyncClient({ serverUrl: harness.url, auth: { basic: { user, password } }, replica: store, deviceId: name }) };
-  }
+  const devices = useDevices('client-conflicts');
+  const { server } = devices;
+  /** The named replica (kept across servers) and the SDK on it. */
+  const device = (harness: Harness, name: string) => ({ replica: devices.replica(name), client: devices.device(harness, name) });
 
   it('reports a conflict on the same field, and both replicas end on the same head', async () => {
     const harness = await server();
@@ -144,7 +116,7 @@ describe('sync client: conflicts, refusals, server-forgot', () => {
       generation: number;
     };
     await replica.setCursor({ ...saved, storeId: handshake.storeId, generation: handshake.generation, sequence: 0 });
-    const { client: a2 } = device(second, 'forgot-a', replica);
+    const { client: a2 } = device(second, 'forgot-a');
     const report = await a2.syncOnce();
     assert.equal(report.healed, true);
     assert.equal(report.healPushed, 1);

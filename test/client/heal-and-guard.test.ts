@@ -1,54 +1,16 @@
 // The Sidekick case (the server replaced by an empty one and healed from the devices), the
 // mass-change guard and field merges, with real servers and real replica files.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ReplicaStore } from '../../client/replica.ts';
-import { openSqliteReplica } from '../../client/replica-sqlite.ts';
-import { createSyncClient, type SyncClient } from '../../client/sync-client.ts';
-import { startHarness, type Harness } from '../server/harness.ts';
-
-const vcard = (uid: string, ...lines: string[]) => ['BEGIN:VCARD', 'VERSION:4.0', `UID:${uid}`, ...lines, 'END:VCARD', ''].join('\r\n');
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : undefined);
+import { describe, it } from 'node:test';
+import type { SyncClient } from '../../client/sync-client.ts';
+import { bytes, text, useDevices, vcard, type DeviceOptions } from './devices.ts';
+import type { Harness } from '../server/harness.ts';
 
 describe('sync client: heal, guard, merge', () => {
-  let dir: string;
-  const replicas = new Map<string, ReplicaStore>();
-  const harnesses: Harness[] = [];
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'holdfast-client-'));
-  });
-  after(async () => {
-    for (const replica of replicas.values()) await replica.close();
-    for (const harness of harnesses) await harness.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function server(): Promise<Harness> {
-    const harness = await startHarness();
-    harnesses.push(harness);
-    return harness;
-  }
-
-  /** A client on the named replica file (opened once, kept across servers). */
-  function device(harness: Harness, name: string, guard: { massChangeMinItems?: number } = {}): SyncClient {
-    let replica = replicas.get(name);
-    if (!replica) {
-      replica = openSqliteReplica(join(dir, `${name}.sqlite`));
-      replicas.set(name, replica);
-    }
-    return createSyncClient({
-      serverUrl: harness.url,
-      auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
-      replica,
-      deviceId: name,
-      ...guard,
-    });
-  }
+  const devices = useDevices('client-heal');
+  const { server } = devices;
+  /** A client on the named replica file (opened once, kept across servers), signed in with a token. */
+  const device = (harness: Harness, name: string, options: DeviceOptions = {}): SyncClient => devices.device(harness, name, { signIn: 'token', ...options });
 
   const snapshot = async (client: SyncClient) =>
     (await client.list()).map((item) => ({ path: item.collectionPath, name: item.name, type: item.contentType, content: Buffer.from(item.content ?? []).toString('hex') }));
@@ -129,16 +91,14 @@ describe('sync client: heal, guard, merge', () => {
     // and its acknowledged write never reached the new server.
     const first = await server();
     const name = 'no-cursor';
-    const replica = openSqliteReplica(join(dir, `${name}.sqlite`));
-    replicas.set(name, replica);
     const pullsFail: typeof fetch = async (input, init) => {
       if (typeof input === 'string' && input.includes('/sync/changes')) throw new TypeError('the network went down');
       return fetch(input, init);
     };
-    const cutOff = createSyncClient({ serverUrl: first.url, auth: { bearer: first.bearer.alice.replace(/^Bearer /, '') }, replica, deviceId: name, fetch: pullsFail });
+    const cutOff = device(first, name, { fetch: pullsFail });
     await cutOff.put('notes', 'notes', 'kept.txt', bytes('pushed, never pulled'), 'text/plain');
     await assert.rejects(cutOff.syncOnce(), /network went down/);
-    assert.equal((await replica.outbox()).length, 0, 'the first server acknowledged the write');
+    assert.equal((await devices.replica(name).outbox()).length, 0, 'the first server acknowledged the write');
 
     const second = await server();
     const report = await device(second, name).syncOnce();

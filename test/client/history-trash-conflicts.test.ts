@@ -2,41 +2,19 @@
 // (offline), restoring from either as a new revision, and the server's open conflicts with
 // their resolution, all against a real server.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ReplicaStore } from '../../client/replica.ts';
-import { openSqliteReplica } from '../../client/replica-sqlite.ts';
-import { createSyncClient } from '../../client/sync-client.ts';
-import { startHarness, type Harness } from '../server/harness.ts';
+import { before, describe, it } from 'node:test';
+import type { Harness } from '../server/harness.ts';
+import { bytes, text, useDevices, vcard } from './devices.ts';
 
-const vcard = (uid: string, ...lines: string[]) => ['BEGIN:VCARD', 'VERSION:4.0', `UID:${uid}`, ...lines, 'END:VCARD', ''].join('\r\n');
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : undefined);
 const later = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('sync client: history, trash and conflicts', () => {
-  let dir: string;
+  const devices = useDevices('client-history');
   let harness: Harness;
-  const replicas: ReplicaStore[] = [];
-
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'holdfast-client-history-'));
-    harness = await startHarness();
+    harness = await devices.server();
   });
-  after(async () => {
-    for (const replica of replicas) await replica.close();
-    await harness.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  function device(name: string) {
-    const replica = openSqliteReplica(join(dir, `${name}.sqlite`));
-    replicas.push(replica);
-    const [user = '', password = ''] = Buffer.from(harness.appPassword.alice.replace(/^Basic /, ''), 'base64').toString('utf8').split(':');
-    return createSyncClient({ serverUrl: harness.url, auth: { basic: { user, password } }, replica, deviceId: name });
-  }
+  const device = (name: string) => devices.device(harness, name);
 
   it('lists a deleted item in the trash with its last content and restores it, offline, as a new revision that syncs', async () => {
     const a = device('trash-a');

@@ -1,44 +1,16 @@
 // The device SDK against a real server over real HTTP, with real SQLite replica files.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ReplicaStore } from '../../client/replica.ts';
-import { openSqliteReplica } from '../../client/replica-sqlite.ts';
-import { createSyncClient } from '../../client/sync-client.ts';
-import { startHarness, type Harness } from '../server/harness.ts';
-
-const vcard = (uid: string, ...lines: string[]) => ['BEGIN:VCARD', 'VERSION:4.0', `UID:${uid}`, ...lines, 'END:VCARD', ''].join('\r\n');
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : undefined);
+import { before, describe, it } from 'node:test';
+import type { Harness } from '../server/harness.ts';
+import { bytes, text, useDevices, vcard } from './devices.ts';
 
 describe('sync client', () => {
+  const devices = useDevices('client-sync');
   let harness: Harness;
-  let dir: string;
-  const replicas: ReplicaStore[] = [];
-
   before(async () => {
-    harness = await startHarness();
-    dir = await mkdtemp(join(tmpdir(), 'holdfast-client-'));
+    harness = await devices.server();
   });
-  after(async () => {
-    for (const replica of replicas) await replica.close();
-    await harness.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  function device(name: string) {
-    const replica = openSqliteReplica(join(dir, `${name}.sqlite`));
-    replicas.push(replica);
-    const client = createSyncClient({
-      serverUrl: harness.url,
-      auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
-      replica,
-      deviceId: name,
-    });
-    return client;
-  }
+  const device = (name: string) => devices.device(harness, name, { signIn: 'token' });
 
   it('converges two replicas, writes both ways and deletes as tombstones', async () => {
     const a = device('conv-a');
@@ -59,14 +31,9 @@ describe('sync client', () => {
   });
 
   it('queues writes made offline and sends them on the next sync', async () => {
-    const offlineReplica = openSqliteReplica(join(dir, 'offline.sqlite'));
-    replicas.push(offlineReplica);
-    const offline = createSyncClient({
-      serverUrl: 'http://127.0.0.1:9',
-      auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
-      replica: offlineReplica,
-      deviceId: 'offline',
-    });
+    const offlineReplica = devices.replica('offline');
+    // The same replica, first with no server to reach.
+    const offline = devices.device(harness, 'offline', { signIn: 'token', fetch: () => Promise.reject(new TypeError('fetch failed: no network')) });
     await offline.put('notes', 'notes', 'plane.txt', bytes('written on a plane'), 'text/plain');
     assert.equal(text((await offline.get('notes', 'plane.txt'))?.content), 'written on a plane', 'a local read sees the write at once');
     const errors: unknown[] = [];
@@ -75,12 +42,7 @@ describe('sync client', () => {
     assert.equal(errors.length, 1);
     assert.equal((await offlineReplica.outbox()).length, 1, 'the write waits in the outbox');
 
-    const online = createSyncClient({
-      serverUrl: harness.url,
-      auth: { bearer: harness.bearer.alice.replace(/^Bearer /, '') },
-      replica: offlineReplica,
-      deviceId: 'offline',
-    });
+    const online = device('offline');
     assert.equal((await online.syncOnce()).pushed, 1);
     assert.equal((await offlineReplica.outbox()).length, 0);
     const other = device('offline-reader');
