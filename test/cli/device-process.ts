@@ -1,6 +1,7 @@
 // For tests of `holdfast device`: a real `holdfast serve` process with a user made by the
 // real `holdfast user add`, `holdfast device …` run as child processes, and the device's
 // replica opened in the test process (with the SDK) to write into it or read it back.
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -13,7 +14,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import { startServerProcess } from '../backup/server-process.ts';
 import type { ServerProcess } from '../backup/server-process.ts';
 import { createRandom } from '../seeded-random.ts';
-import { holdfast } from './holdfast-process.ts';
+import { BIN, environment, holdfast } from './holdfast-process.ts';
 import type { Finished } from './holdfast-process.ts';
 
 export const USER = 'alice';
@@ -66,6 +67,38 @@ export function deviceSync(
 }
 
 /** Runs `use` with an SDK client on the device's own replica (no network needed for put and get). */
+/** A running `holdfast device sync --watch --json`: what it has printed so far, and how to stop it. */
+export interface WatchingDevice {
+  stdout(): string;
+  stderr(): string;
+  /** Its JSON lines so far, one per event. */
+  lines(): { event: string; state?: string; healed?: boolean; pulled?: number }[];
+  /** Sends SIGTERM and resolves with its exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function watchDevice(stateDir: string, serverUrl: string): WatchingDevice {
+  const child = spawn(process.execPath, [BIN, 'device', 'sync', '--server', serverUrl, '--user', USER, '--password-stdin', '--state', stateDir, '--watch', '--json'], {
+    env: environment(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.end(`${PASSWORD}\n`);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    lines: () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ReturnType<WatchingDevice['lines']>[number]),
+    stop: () => {
+      child.kill('SIGTERM');
+      return closed;
+    },
+  };
+}
+
 export async function withReplica<T>(stateDir: string, use: (client: SyncClient) => Promise<T>): Promise<T> {
   const device = JSON.parse(await readFile(join(stateDir, 'device.json'), 'utf8')) as { deviceId: string };
   const replica = openSqliteReplica(join(stateDir, 'replica.sqlite'));

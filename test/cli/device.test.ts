@@ -7,8 +7,8 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ServerProcess } from '../backup/server-process.ts';
-import { addUser, bytes, deviceSync, noiseJpeg, PASSWORD, replicaItems, serverWithUser, USER, vcard, vevent, withReplica } from './device-process.ts';
-import { BIN, environment, holdfast, temporaryDirectory } from './holdfast-process.ts';
+import { addUser, bytes, deviceSync, noiseJpeg, PASSWORD, replicaItems, serverWithUser, USER, vcard, vevent, watchDevice, withReplica } from './device-process.ts';
+import { holdfast, temporaryDirectory } from './holdfast-process.ts';
 
 let temporary: { dir: string; cleanup: () => Promise<void> };
 let server: ServerProcess;
@@ -220,27 +220,16 @@ describe('holdfast device sync', () => {
     const writer = newState();
     assert.equal((await deviceSync(watched, server.url)).code, 0);
     assert.equal((await deviceSync(writer, server.url)).code, 0);
-    const child = spawn(
-      process.execPath,
-      [BIN, 'device', 'sync', '--server', server.url, '--user', USER, '--password-stdin', '--state', watched, '--watch', '--json'],
-      { env: environment(), stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    child.stdin.end(`${PASSWORD}\n`);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const watcher = watchDevice(watched, server.url);
     try {
       await withReplica(writer, (client) => client.put('watched', 'notes', 'live.txt', bytes('arrives by itself'), 'text/plain'));
       assert.equal((await deviceSync(writer, server.url)).code, 0);
-      for (let i = 0; i < 300 && !/"pulled":[1-9]/.test(stdout); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.match(stdout, /"pulled":[1-9]/, `${stdout}\n${stderr}`);
-      for (const line of stdout.trim().split('\n')) assert.ok((JSON.parse(line) as { event: string }).event, line);
+      for (let i = 0; i < 300 && !/"pulled":[1-9]/.test(watcher.stdout()); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.match(watcher.stdout(), /"pulled":[1-9]/, `${watcher.stdout()}\n${watcher.stderr()}`);
+      for (const line of watcher.lines()) assert.ok(line.event, JSON.stringify(line));
     } finally {
-      child.kill('SIGTERM');
+      assert.equal(await watcher.stop(), 0, watcher.stderr());
     }
-    assert.equal(await closed, 0, stderr);
     assert.equal(new TextDecoder().decode((await replicaItems(watched)).get('watched/live.txt')?.content ?? new Uint8Array()), 'arrives by itself');
   });
 

@@ -4,13 +4,12 @@
 // devices heal it; a fourth device starting from nothing then gets every item of every
 // kind, byte for byte. And the other way: a device reset to nothing gets it all back.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ServerProcess } from '../backup/server-process.ts';
-import { bytes, deviceSync, noiseJpeg, PASSWORD, replicaItems, serverWithUser, USER, vcard, vevent, withReplica } from '../cli/device-process.ts';
-import { BIN, environment, holdfast, temporaryDirectory } from '../cli/holdfast-process.ts';
+import { bytes, deviceSync, noiseJpeg, PASSWORD, replicaItems, serverWithUser, USER, vcard, vevent, watchDevice, withReplica } from '../cli/device-process.ts';
+import { holdfast, temporaryDirectory } from '../cli/holdfast-process.ts';
 
 interface SyncJson {
   result: 'synced' | 'paused';
@@ -351,33 +350,22 @@ describe('a device that is watching heals, by itself, a server that comes back e
     });
     assert.equal((await deviceSync(watcher, url)).code, 0);
 
-    const child = spawn(process.execPath, [BIN, 'device', 'sync', '--server', url, '--user', USER, '--password-stdin', '--state', watcher, '--watch', '--json'], {
-      env: environment(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end(`${PASSWORD}\n`);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const lines = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; state?: string; healed?: boolean });
+    const device = watchDevice(watcher, url);
     const waitFor = async (what: string, found: () => boolean) => {
       // Backoff after the server vanished is at most a minute; this is a bound, not a measurement.
       for (let i = 0; i < 1200 && !found(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.ok(found(), `${what}:\n${stdout}\n${stderr}`);
+      assert.ok(found(), `${what}:\n${device.stdout()}\n${device.stderr()}`);
     };
     try {
-      await waitFor('the watcher connects', () => lines().some((line) => line.state === 'connected' || line.state === 'idle'));
+      await waitFor('the watcher connects', () => device.lines().some((line) => line.state === 'connected' || line.state === 'idle'));
       await watched.kill();
       await rm(join(temporary.dir, 'watch-data-1'), { recursive: true, force: true });
       // The account is made before the new server opens, so the watcher never meets it without one.
       watched = await serverWithUser(join(temporary.dir, 'watch-data-2'), { port, userFirst: true });
       assert.equal(watched.url, url);
-      await waitFor('the watcher heals the new server', () => lines().some((line) => line.event === 'synced' && line.healed === true));
+      await waitFor('the watcher heals the new server', () => device.lines().some((line) => line.event === 'synced' && line.healed === true));
     } finally {
-      child.kill('SIGTERM');
-      assert.equal(await closed, 0, stderr);
+      assert.equal(await device.stop(), 0, device.stderr());
     }
     try {
       const fresh = join(temporary.dir, 'devices', 'after-watch');
