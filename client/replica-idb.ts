@@ -3,7 +3,7 @@
 // browser flushes to disk before it reports the transaction complete; browsers without the
 // option ignore it), and its promise resolves only when the transaction has completed.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { ReplicaCollection, ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
+import type { ReplicaCollection, ReplicaConflict, ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 /** A revision as stored: `ord` is its place in the log, given by the auto-increment key. */
 interface StoredRevision extends ReplicaRevision {
@@ -15,12 +15,13 @@ interface ReplicaSchema extends DBSchema {
   items: { key: [string, string]; value: ReplicaItem };
   meta: { key: string; value: ReplicaCursor };
   collections: { key: string; value: ReplicaCollection };
+  conflicts: { key: string; value: ReplicaConflict };
 }
 
-type WriteStores = ('revisions' | 'items' | 'meta' | 'collections')[];
+type WriteStores = ('revisions' | 'items' | 'meta' | 'collections' | 'conflicts')[];
 type WriteTransaction = IDBPTransaction<ReplicaSchema, WriteStores, 'readwrite'>;
 
-// 1: revisions, items, meta; 2: collections.
+// 1: revisions, items, meta; 2: collections and conflicts.
 const VERSION = 2;
 const CURSOR_KEY = 'cursor';
 
@@ -131,7 +132,10 @@ export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> 
         database.createObjectStore('items', { keyPath: ['collectionPath', 'name'] });
         database.createObjectStore('meta');
       }
-      if (oldVersion < 2) database.createObjectStore('collections', { keyPath: 'path' });
+      if (oldVersion < 2) {
+        database.createObjectStore('collections', { keyPath: 'path' });
+        database.createObjectStore('conflicts', { keyPath: 'revisionId' });
+      }
     },
     // Another tab wants a newer schema: let it go ahead rather than hang it.
     blocking() {
@@ -233,6 +237,18 @@ export async function openIndexedDbReplica(name: string): Promise<ReplicaStore> 
     async moveCollection(from, to) {
       if (from === to || to.startsWith(`${from}/`)) return;
       await write(['collections', 'items', 'revisions'], (tx) => moveUnder(tx, from, to));
+    },
+    async listConflicts() {
+      const conflicts = await db.getAll('conflicts');
+      // Newest first, as the SQLite engine orders them.
+      return conflicts.sort((a, b) => (a.at !== b.at ? (a.at < b.at ? 1 : -1) : a.revisionId < b.revisionId ? -1 : 1));
+    },
+    async setConflicts(conflicts) {
+      await write(['conflicts'], async (tx) => {
+        const store = tx.objectStore('conflicts');
+        await store.clear();
+        await Promise.all(conflicts.map((conflict) => store.put({ ...conflict })));
+      });
     },
     async getCursor() {
       return db.get('meta', CURSOR_KEY);

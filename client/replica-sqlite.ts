@@ -1,7 +1,7 @@
 // The replica in a SQLite file (Node): the engine `holdfast device` and Node apps use.
 // Writes are committed with synchronous=FULL before their promise resolves.
 import Database from 'better-sqlite3';
-import type { ReplicaCollection, ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
+import type { ReplicaCollection, ReplicaConflict, ReplicaCursor, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 interface RevisionRow {
   id: string;
@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE TABLE IF NOT EXISTS collections (
   path TEXT PRIMARY KEY, kind TEXT NOT NULL, server_id INTEGER,
   props TEXT NOT NULL, pending_props TEXT, deleted INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conflicts (
+  revision_id TEXT PRIMARY KEY, winner_revision_id TEXT NOT NULL, collection_path TEXT, item_name TEXT NOT NULL, at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS cursor (
   one INTEGER PRIMARY KEY CHECK (one = 1),
@@ -179,6 +182,12 @@ export function openSqliteReplica(file: string): ReplicaStore {
     db.prepare(`UPDATE revisions SET collection_path = ${MOVED('collection_path')} WHERE ${UNDER('collection_path')}`).run(to, from, from, from, from);
   });
 
+  const setConflicts = db.transaction((conflicts: readonly ReplicaConflict[]) => {
+    db.prepare('DELETE FROM conflicts').run();
+    const insert = db.prepare('INSERT OR REPLACE INTO conflicts (revision_id, winner_revision_id, collection_path, item_name, at) VALUES (?, ?, ?, ?, ?)');
+    for (const c of conflicts) insert.run(c.revisionId, c.winnerRevisionId, c.collectionPath, c.itemName, c.at);
+  });
+
   return {
     async getItem(collectionPath, name) {
       const row = db.prepare('SELECT * FROM items WHERE collection_path = ? AND name = ?').get(collectionPath, name) as ItemRow | undefined;
@@ -227,6 +236,15 @@ export function openSqliteReplica(file: string): ReplicaStore {
     },
     async moveCollection(from, to) {
       moveCollection(from, to);
+    },
+    async listConflicts() {
+      const rows = db
+        .prepare('SELECT revision_id, winner_revision_id, collection_path, item_name, at FROM conflicts ORDER BY at DESC, revision_id')
+        .all() as { revision_id: string; winner_revision_id: string; collection_path: string | null; item_name: string; at: string }[];
+      return rows.map((r) => ({ revisionId: r.revision_id, winnerRevisionId: r.winner_revision_id, collectionPath: r.collection_path, itemName: r.item_name, at: r.at }));
+    },
+    async setConflicts(conflicts) {
+      setConflicts(conflicts);
     },
     async getCursor() {
       const row = db.prepare('SELECT * FROM cursor WHERE one = 1').get() as

@@ -63,6 +63,17 @@ export interface ReplicaCollection {
   deleted: boolean;
 }
 
+/** A conflict the server last listed as open (docs/sync.md, "Conflicts"), kept so the device
+ * can show it offline and put the mark back on a server that forgot it. */
+export interface ReplicaConflict {
+  /** The revision that lost; it is in the item's history. */
+  revisionId: string;
+  winnerRevisionId: string;
+  collectionPath: string | null;
+  itemName: string;
+  at: string;
+}
+
 export interface ReplicaCursor {
   cursor: string | null;
   storeId: string;
@@ -106,6 +117,10 @@ export interface ReplicaStore {
    * A collection already at the new path (one the device made there) keeps its record.
    */
   moveCollection(from: string, to: string): Promise<void>;
+  /** The conflicts kept, newest first. */
+  listConflicts(): Promise<ReplicaConflict[]>;
+  /** Keeps exactly these conflicts, in one transaction (the server's open list, when it answers). */
+  setConflicts(conflicts: readonly ReplicaConflict[]): Promise<void>;
   getCursor(): Promise<ReplicaCursor | undefined>;
   setCursor(cursor: ReplicaCursor | undefined): Promise<void>;
   close(): Promise<void>;

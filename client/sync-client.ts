@@ -64,6 +64,8 @@ export interface SyncReport {
   healed: boolean;
   /** How many revisions the heal pushed back to the server. */
   healPushed: number;
+  /** How many conflict marks the heal put back on the server (it had forgotten them). */
+  healConflicts: number;
   conflicts: ConflictReport[];
   refused: RefusalReport[];
   /** Collection property changes the server took from this device, and those it refused. */
@@ -344,7 +346,8 @@ export function createSyncClient(options: SyncClientOptions) {
    * of its page (a crash part way pulls that page again, and revisions already held are
    * skipped).
    */
-  async function pull(handshake: HandshakeJson, report: SyncReport): Promise<void> {
+  /** Pulls every page after the cursor; answers how many changes the server sent. */
+  async function pull(handshake: HandshakeJson, report: SyncReport): Promise<number> {
     const saved = await replica.getCursor();
     let cursor = saved?.cursor ?? null;
     let sequence = handshake.sequence;
@@ -428,7 +431,7 @@ export function createSyncClient(options: SyncClientOptions) {
     const verdict = guard.check(changed, liveItems);
     if (verdict.pause) {
       report.paused = { paused: 'mass-change', deletes: verdict.deletes, overwrites: verdict.overwrites };
-      return;
+      return 0;
     }
 
     const identity = { storeId: handshake.storeId, generation: handshake.generation };
@@ -480,6 +483,7 @@ export function createSyncClient(options: SyncClientOptions) {
       await replica.applyPull(batch, endCursor);
     }
     guard.applied(changed);
+    return pages.reduce((sum, page) => sum + page.changes.length, 0);
   }
 
   /** The server forgot: push back every revision it lacks, oldest first, then pull from the start. */
@@ -501,9 +505,33 @@ export function createSyncClient(options: SyncClientOptions) {
     const toPush = log.filter((r) => missing.has(r.id) || r.state === 'pending');
     report.healPushed = await pushRevisions(toPush, handshake, report);
     report.pushed += toPush.filter((r) => r.local).length;
+    // With both of their revisions back, the conflicts the user had not settled are marked again.
+    report.healConflicts = await putBackConflicts();
     report.healed = true;
     await replica.setCursor(undefined);
     emit('healed', { healed: true, pushed: report.healPushed });
+  }
+
+  /** The server's open conflicts, kept in the replica; undefined from a server without the list. */
+  async function refreshConflicts(): Promise<OpenConflict[] | undefined> {
+    const response = await request('GET', '/api/v1/sync/conflicts');
+    if (response.status === 404) return undefined;
+    const { conflicts } = await expectJson<{ conflicts: OpenConflict[] }>(response, 'listing conflicts');
+    await replica.setConflicts(conflicts.map(({ revisionId, winnerRevisionId, collectionPath, itemName, at }) => ({ revisionId, winnerRevisionId, collectionPath, itemName, at })));
+    return conflicts;
+  }
+
+  /** A heal: the marks this device kept, put back on the server (which takes those it lacks). */
+  async function putBackConflicts(): Promise<number> {
+    const kept = await replica.listConflicts();
+    let imported = 0;
+    for (let start = 0; start < kept.length; start += 1000) {
+      const conflicts = kept.slice(start, start + 1000).map(({ revisionId, winnerRevisionId, at }) => ({ revisionId, winnerRevisionId, at }));
+      const response = await request('POST', '/api/v1/sync/conflicts', { conflicts });
+      if (response.status === 404) return imported; // a server older than this SDK
+      imported += (await expectJson<{ imported: number }>(response, 'putting back conflict marks')).imported;
+    }
+    return imported;
   }
 
   async function needsHeal(handshake: HandshakeJson, saved: Awaited<ReturnType<ReplicaStore['getCursor']>>): Promise<boolean> {
@@ -514,7 +542,7 @@ export function createSyncClient(options: SyncClientOptions) {
   }
 
   async function syncOnce(): Promise<SyncReport> {
-    const report: SyncReport = { pushed: 0, pulled: 0, healed: false, healPushed: 0, conflicts: [], refused: [], collections: { pushed: 0, refused: [] } };
+    const report: SyncReport = { pushed: 0, pulled: 0, healed: false, healPushed: 0, healConflicts: 0, conflicts: [], refused: [], collections: { pushed: 0, refused: [] } };
     try {
       const handshake = await expectJson<HandshakeJson>(await request('GET', '/api/v1/sync'), 'the handshake');
       if (await needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
@@ -523,14 +551,17 @@ export function createSyncClient(options: SyncClientOptions) {
         await pushCollections(pendingCollections(await replica.listCollections()), report);
         report.pushed += await pushRevisions(await replica.outbox(), handshake, report);
       }
+      let changes: number;
       try {
-        await pull(handshake, report);
+        changes = await pull(handshake, report);
       } catch (error) {
         if (!(error instanceof ServerForgot) || report.healed) throw error;
         const fresh = await expectJson<HandshakeJson>(await request('GET', '/api/v1/sync'), 'the handshake');
         await heal(fresh, report);
-        await pull(fresh, report);
+        changes = await pull(fresh, report);
       }
+      // A conflict is decided with a new revision, so a round that moved nothing brings none.
+      if (changes > 0 || report.pushed > 0 || report.healed) await refreshConflicts().catch(() => undefined);
     } catch (error) {
       emit('error', error);
       throw error;
@@ -620,10 +651,18 @@ export function createSyncClient(options: SyncClientOptions) {
       }
       return writeLocal(collectionPath, item.kind, name, source.content, source.contentType);
     },
-    /** The server's open conflicts, newest first (needs the network). */
+    /**
+     * The open conflicts, newest first: the server's list when it can be reached (kept on the
+     * device), else the list as of the last sync, each with `revision` null.
+     */
     async conflicts(): Promise<OpenConflict[]> {
-      const answer = await expectJson<{ conflicts: OpenConflict[] }>(await request('GET', '/api/v1/sync/conflicts'), 'listing conflicts');
-      return answer.conflicts;
+      try {
+        const fresh = await refreshConflicts();
+        if (fresh) return fresh;
+      } catch (error) {
+        if (!(error instanceof SyncError) || error.status !== undefined) throw error;
+      }
+      return (await replica.listConflicts()).map((kept) => ({ ...kept, revision: null }));
     },
     /**
      * Closes a conflict on the server: keep the winner, or (restore: true) bring the losing
@@ -634,6 +673,7 @@ export function createSyncClient(options: SyncClientOptions) {
         await request('POST', `/api/v1/sync/conflicts/${encodeURIComponent(revisionId)}/resolve`, { restore: choice.restore }),
         'resolving the conflict',
       );
+      await replica.setConflicts((await replica.listConflicts()).filter((kept) => kept.revisionId !== revisionId));
       return { head: answer.head?.id ?? null };
     },
     syncOnce,

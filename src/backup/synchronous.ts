@@ -36,6 +36,7 @@ const METHODS: Record<Exclude<keyof UserStore, 'userId'>, 'read' | 'write'> = {
   importRevision: 'write',
   listConflicts: 'read',
   resolveConflict: 'write',
+  importConflicts: 'write',
   latestSequence: 'read',
 };
 

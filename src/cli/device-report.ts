@@ -21,7 +21,9 @@ export function syncReportJson(device: SyncedDevice, report: SyncReport): Record
     pulled: report.pulled,
     healed: report.healed,
     healPushed: report.healPushed,
+    healConflicts: report.healConflicts,
     conflicts: report.conflicts,
+    collections: report.collections,
     refused: report.refused,
     ...(report.paused ? { paused: report.paused } : {}),
   };
@@ -35,7 +37,8 @@ export function syncReportLines(device: SyncedDevice, report: SyncReport, liveIt
   lines.push(`  pushed ${plural(report.pushed, 'revision')}, pulled ${plural(report.pulled, 'revision')}`);
   if (report.healed) {
     lines.push(
-      `  healed: the server had forgotten (it is another store, was restored, or lost its latest changes); pushed back ${plural(report.healPushed, 'revision')} it lacked`,
+      `  healed: the server had forgotten (it is another store, was restored, or lost its latest changes); pushed back ${plural(report.healPushed, 'revision')} it lacked` +
+        (report.healConflicts > 0 ? ` and marked ${plural(report.healConflicts, 'open conflict')} again` : ''),
     );
   }
   if (report.conflicts.length > 0) {
@@ -45,6 +48,10 @@ export function syncReportLines(device: SyncedDevice, report: SyncReport, liveIt
       const winner = conflict.winner === 'pushed' ? "this device's edit won" : "the server's side won";
       lines.push(`    ${conflict.collectionPath}/${conflict.item}${fields}: ${winner}`);
     }
+  }
+  if (report.collections.refused.length > 0) {
+    lines.push(`  ${plural(report.collections.refused.length, 'collection change')} refused by the server:`);
+    for (const refusal of report.collections.refused) lines.push(`    ${refusal.path}: ${refusal.reason}: ${refusal.message}`);
   }
   if (report.refused.length > 0) {
     lines.push(`  ${plural(report.refused.length, 'revision')} refused by the server (kept on this device):`);

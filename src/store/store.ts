@@ -153,6 +153,13 @@ export interface UserStore {
   /** Closes a conflict, in one transaction: keeps the winner, or (`restore`) writes the
    * losing side on top of the head (a losing tombstone deletes the item). */
   resolveConflict(revisionId: string, options: { restore: boolean; author: string }): Promise<ResolveConflictResult>;
+  /**
+   * Puts back conflict marks a device kept (a heal of a server that forgot them), in one
+   * transaction. A mark is taken when both revisions are this user's and the server has no
+   * mark for the losing revision, open or resolved; the others are left out. Answers how
+   * many were taken.
+   */
+  importConflicts(marks: readonly { revisionId: string; winnerId: string; at: string }[]): Promise<number>;
   /** The sequence of this user's newest change; 0 if none. */
   latestSequence(): Promise<number>;
 }

@@ -13,6 +13,46 @@ describe('sync client: conflicts, refusals, server-forgot', () => {
   /** The named replica (kept across servers) and the SDK on it. */
   const device = (harness: Harness, name: string) => ({ replica: devices.replica(name), client: devices.device(harness, name) });
 
+  it('a server that forgot gets back the conflicts the user had not settled, and a device lists them offline', async () => {
+    const first = await server();
+    const { client: a } = device(first, 'marks-a');
+    const { client: b } = device(first, 'marks-b');
+    await a.put('contacts', 'contacts', 'kim.vcf', bytes(vcard('kim', 'FN:Kim')), 'text/vcard');
+    await a.syncOnce();
+    await b.syncOnce();
+    await a.put('contacts', 'contacts', 'kim.vcf', bytes(vcard('kim', 'FN:Kim A')), 'text/vcard');
+    await a.syncOnce();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // b's edit is the later one
+    await b.put('contacts', 'contacts', 'kim.vcf', bytes(vcard('kim', 'FN:Kim B')), 'text/vcard');
+    assert.equal((await b.syncOnce()).conflicts.length, 1);
+    await a.syncOnce(); // a pulls the outcome, and with it the list of open conflicts
+    const before = (await a.conflicts()).map(({ revisionId, winnerRevisionId, itemName }) => ({ revisionId, winnerRevisionId, itemName }));
+    assert.equal(before.length, 1);
+
+    // Offline, the device still lists it, as of its last sync.
+    const offline = devices.device(first, 'marks-a', { fetch: () => Promise.reject(new TypeError('fetch failed: no network')) });
+    const listedOffline = await offline.conflicts();
+    assert.deepEqual(listedOffline.map(({ revisionId, winnerRevisionId, itemName }) => ({ revisionId, winnerRevisionId, itemName })), before);
+    assert.equal(listedOffline[0]?.revision, null);
+
+    // The server is replaced by an empty one; a heals it.
+    const second = await server();
+    const report = await device(second, 'marks-a').client.syncOnce();
+    assert.equal(report.healed, true);
+    assert.equal(report.healConflicts, 1, 'the heal marked the conflict again');
+    const fresh = device(second, 'marks-new').client;
+    await fresh.syncOnce();
+    const after = await fresh.conflicts();
+    assert.deepEqual(after.map(({ revisionId, winnerRevisionId, itemName }) => ({ revisionId, winnerRevisionId, itemName })), before, 'the same conflict, on the healed server');
+    assert.equal(after[0]?.revision?.id, before[0]?.revisionId, 'with the losing revision, which the heal brought back too');
+
+    // Settled on the new server, it is gone everywhere, and a second heal does not bring it back.
+    await fresh.resolveConflict(before[0]?.revisionId ?? '', { restore: false });
+    assert.deepEqual(await fresh.conflicts(), []);
+    assert.equal((await device(second, 'marks-b').client.syncOnce()).healConflicts, 0, 'b heals too, but the settled mark stays settled');
+    assert.deepEqual(await fresh.conflicts(), []);
+  });
+
   it('reports a conflict on the same field, and both replicas end on the same head', async () => {
     const harness = await server();
     const { client: a } = device(harness, 'conflict-a');

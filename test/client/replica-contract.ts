@@ -389,6 +389,24 @@ export const replicaContract: ContractCase[] = [
     },
   },
   {
+    name: 'the conflicts kept are exactly the last set, newest first, after reopening too',
+    run: async (engine, name) => {
+      const older = { revisionId: 'lost-1', winnerRevisionId: 'won-1', collectionPath: 'contacts', itemName: 'a.vcf', at: '2026-01-01T00:00:00.000Z' };
+      const newer = { revisionId: 'lost-2', winnerRevisionId: 'won-2', collectionPath: null, itemName: 'b.json', at: '2026-02-01T00:00:00.000Z' };
+      await withReplica(engine, name, async (replica) => {
+        same(await replica.listConflicts(), [], 'none at first');
+        await replica.setConflicts([older, newer]);
+        same(await replica.listConflicts(), [newer, older], 'newest first');
+        await replica.setConflicts([older]);
+      });
+      await withReplica(engine, name, async (replica) => {
+        same(await replica.listConflicts(), [older], 'a set replaces the last one, and is kept');
+        await replica.setConflicts([]);
+        same(await replica.listConflicts(), [], 'an empty set clears them');
+      });
+    },
+  },
+  {
     name: 'moving a collection moves its nested collections, items and log, and nothing whose path only starts the same',
     run: (engine, name) =>
       withReplica(engine, name, async (replica) => {

@@ -756,6 +756,37 @@ export function runStoreContract(engine: string, makeFixture: () => Promise<Stor
       assert.deepEqual(await user.resolveConflict(lost.followUp.id, { restore: true, author: 'test' }), { kind: 'not-found' });
     });
 
+    it("puts back conflict marks a device kept: only for this user's revisions of one item, never over a mark the server has", async () => {
+      const user = await newUser();
+      const other = await newUser();
+      const a = await put(user, 'k.vcf', vcard('k', 'A'));
+      assert.ok(a.kind === 'written');
+      const b = await put(user, 'k.vcf', vcard('k', 'B'));
+      assert.ok(b.kind === 'written');
+      const elsewhere = await put(user, 'l.vcf', vcard('l', 'L'));
+      assert.ok(elsewhere.kind === 'written');
+      const strangers = await put(other, 'k.vcf', vcard('k', 'Other'));
+      assert.ok(strangers.kind === 'written');
+      const at = '2026-03-04T05:06:07.000Z';
+      const sequence = (await store.identity()).sequence;
+      const taken = await user.importConflicts([
+        { revisionId: a.revision.id, winnerId: b.revision.id, at },
+        { revisionId: a.revision.id, winnerId: b.revision.id, at },
+        { revisionId: 'no-such-revision', winnerId: b.revision.id, at },
+        { revisionId: b.revision.id, winnerId: elsewhere.revision.id, at },
+        { revisionId: strangers.revision.id, winnerId: b.revision.id, at },
+      ]);
+      assert.equal(taken, 1, 'one mark: the repeat, an unknown revision, another item and another user are left out');
+      assert.equal((await store.identity()).sequence, sequence, 'a mark is not a change in the log');
+      assert.deepEqual(await user.listConflicts(), [{ revisionId: a.revision.id, winnerId: b.revision.id, collectionId: a.revision.collectionId, itemName: 'k.vcf', at }]);
+      assert.deepEqual(await other.listConflicts(), []);
+      assert.equal((await other.importConflicts([{ revisionId: a.revision.id, winnerId: b.revision.id, at }])), 0, "another user cannot mark this user's revisions");
+
+      assert.equal((await user.resolveConflict(a.revision.id, { restore: false, author: 't' })).kind, 'resolved');
+      assert.equal(await user.importConflicts([{ revisionId: a.revision.id, winnerId: b.revision.id, at }]), 0, 'a resolved mark stays resolved');
+      assert.deepEqual(await user.listConflicts(), []);
+    });
+
     it('writes a merged revision on top of the imported one in the same transaction', async () => {
       const user = await newUser();
       const head = await put(user, 'm.vcf', vcard('m', 'Head'));

@@ -11,7 +11,7 @@ import { pushRevision, type PushContext, type PushedRevision, type PushOutcome }
 import type { StagedBlobs } from '../../sync/staged-blobs.ts';
 import { parseBody } from '../rest/bodies.ts';
 import { collectionPaths } from './pull-routes.ts';
-import { missingBody, pushBody, resolveBody, type pushedRevisionBody } from './sync-bodies.ts';
+import { importConflictsBody, missingBody, pushBody, resolveBody, type pushedRevisionBody } from './sync-bodies.ts';
 import { conflictJson, syncRevisionJson } from './sync-json.ts';
 import type { z } from 'zod';
 
@@ -95,6 +95,17 @@ export function registerPushRoutes(app: FastifyInstance, options: PushOptions): 
     const conflicts = [];
     for (const mark of marks) conflicts.push(conflictJson(mark, await userStore.getRevision(mark.revisionId), paths));
     return { conflicts };
+  });
+
+  // A heal: the device puts back the marks of a server that forgot them.
+  app.post('/conflicts', async (request) => {
+    const { userStore } = signedIn(request);
+    const { conflicts } = parseBody(importConflictsBody, request.body);
+    const imported = await userStore.importConflicts(
+      conflicts.map((c) => ({ revisionId: c.revisionId, winnerId: c.winnerRevisionId, at: new Date(c.at).toISOString() })),
+    );
+    request.log.info({ offered: conflicts.length, imported }, 'sync conflict marks put back');
+    return { imported };
   });
 
   app.post<{ Params: { revisionId: string } }>('/conflicts/:revisionId/resolve', async (request) => {

@@ -31,6 +31,15 @@ export const missingBody = z.strictObject({
   revisionIds: z.array(z.string().min(1).max(128)).max(MAX_MISSING_IDS),
 });
 
+export const MAX_IMPORTED_CONFLICTS = 1000;
+
+/** Conflict marks a device kept, as GET /conflicts listed them (a heal puts them back). */
+export const importConflictsBody = z.strictObject({
+  conflicts: z
+    .array(z.strictObject({ revisionId: z.string().min(1).max(128), winnerRevisionId: z.string().min(1).max(128), at: z.iso.datetime({ offset: true }) }))
+    .max(MAX_IMPORTED_CONFLICTS),
+});
+
 export const resolveBody = z.strictObject({
   /** true: the losing side becomes the head again; false: the winner stays. */
   restore: z.boolean(),

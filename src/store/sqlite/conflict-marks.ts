@@ -36,6 +36,21 @@ export function markConflict(ctx: SqliteContext, userId: number, mark: ConflictM
     .run(mark.revisionId, userId, mark.winnerId, mark.at, mark.revisionId);
 }
 
+/** Marks a device kept, put back where the server has none (docs/sync.md, "Heal"). */
+export function importConflictMarks(ctx: SqliteContext, userId: number, marks: readonly { revisionId: string; winnerId: string; at: string }[]): Promise<number> {
+  return ctx.committer.run((): number => {
+    // Both revisions must be this user's: a mark never names another user's revision.
+    const insert = ctx.sql(`INSERT OR IGNORE INTO conflicts (revision_id, user_id, winner_id, item_id, at)
+      SELECT r.id, c.user_id, w.id, r.item_id, ? FROM revisions r
+      JOIN items i ON i.id = r.item_id JOIN collections c ON c.id = i.collection_id
+      JOIN revisions w ON w.id = ? AND w.item_id = r.item_id
+      WHERE r.id = ? AND c.user_id = ?`);
+    let taken = 0;
+    for (const mark of marks) taken += insert.run(mark.at, mark.winnerId, mark.revisionId, userId).changes;
+    return taken;
+  });
+}
+
 export function listConflictMarks(ctx: SqliteContext, userId: number, limit = DEFAULT_LIMIT): ConflictMark[] {
   const rows = ctx
     .sql(`${OPEN_CONFLICTS} ORDER BY m.at DESC, m.revision_id LIMIT ?`)
