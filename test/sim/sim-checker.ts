@@ -24,6 +24,8 @@
 // 5. Collections converge: every device holds each collection's display properties as the
 //    server has them (names and colours set on devices, through drops, duplicates, resets,
 //    restores and replacements), with no change left unsent.
+// 6. Conflicts converge: every device keeps the server's open conflicts (the list a device
+//    shows offline and puts back in a heal), no more and no fewer.
 import { sha256Hex } from '../../client/portable.ts';
 import type { ReplicaStore } from '../../client/replica.ts';
 import type { Revision } from '../../src/store/types.ts';
@@ -125,6 +127,13 @@ export async function checkInvariants(run: { server: SimServer; devices: Checked
         fail(`${device.name} has ${collection.path} as ${JSON.stringify(collection.props)}, the server ${JSON.stringify(expected.props)}`);
       }
     }
+  }
+
+  // 6. Conflict lists.
+  const open = (await server.userStore.listConflicts({ limit: 10_000 })).map((m) => `${m.revisionId}>${m.winnerId}`).sort();
+  for (const device of devices) {
+    const kept = (await device.replica.listConflicts()).map((c) => `${c.revisionId}>${c.winnerRevisionId}`).sort();
+    if (JSON.stringify(kept) !== JSON.stringify(open)) fail(`${device.name} keeps the conflicts ${kept.join(', ') || 'none'}; the server has ${open.join(', ') || 'none'} open`);
   }
 
   // 3. Deletes come only from explicit deletes.
