@@ -1,7 +1,8 @@
 // The device's collections through sync (docs/sdk.md, "Collections"): recording what the
 // server says of each (its id, kind, display properties, whether it is in the trash),
-// following the server's renames and moves, and pushing the device's own property changes,
-// or, in a heal, every collection with the properties the server lacks.
+// following the server's renames and moves, and pushing the device's own changes (properties,
+// deletes), or, in a heal, every collection with the properties the server lacks and then the
+// deletes the device knew of.
 import { applyCollectionPatch, propsAsPatch, samePatch } from './collection-props.ts';
 import type { ReplicaCollection, ReplicaCollectionProps, ReplicaCollectionPropsPatch, ReplicaStore } from './replica.ts';
 
@@ -19,10 +20,11 @@ export interface PushedCollection {
   kind: string;
   props: ReplicaCollectionPropsPatch;
   onlyMissing?: boolean;
+  deleted?: boolean;
 }
 
 export type CollectionResult =
-  | { path: string; result: 'applied' | 'unchanged'; collection: ServerCollection }
+  | { path: string; result: 'applied' | 'unchanged'; collection: ServerCollection | null }
   | { path: string; result: 'refused'; reason: string; message: string };
 
 export interface CollectionRefusal {
@@ -37,13 +39,16 @@ export async function recordServerCollection(replica: ReplicaStore, collection: 
     // A trashed collection whose path a newer one has taken does not speak for that path.
     if (collection.deleted && current && current.serverId !== null && current.serverId !== collection.id) return undefined;
     const pending = current?.pendingProps ?? null;
+    const pendingDelete = current?.pendingDelete ?? false;
     return {
       path: collection.path,
       kind: collection.kind,
       serverId: collection.id,
       props: pending ? applyCollectionPatch(collection.props, pending) : collection.props,
       pendingProps: pending,
-      deleted: collection.deleted,
+      // A delete not yet sent stands until the server has it.
+      deleted: pendingDelete || collection.deleted,
+      pendingDelete,
     };
   });
 }
@@ -77,9 +82,14 @@ export async function forgetServerIds(replica: ReplicaStore): Promise<void> {
   }
 }
 
-/** The device's unsent property changes. */
+/** The device's unsent changes: a delete (which makes its unsent properties moot), or properties. */
 export function pendingCollections(collections: readonly ReplicaCollection[]): PushedCollection[] {
-  return collections.filter((c) => c.pendingProps !== null).map((c) => ({ path: c.path, kind: c.kind, props: c.pendingProps ?? {} }));
+  const pushed: PushedCollection[] = [];
+  for (const c of collections) {
+    if (c.pendingDelete) pushed.push({ path: c.path, kind: c.kind, props: {}, deleted: true });
+    else if (c.pendingProps !== null) pushed.push({ path: c.path, kind: c.kind, props: c.pendingProps });
+  }
+  return pushed;
 }
 
 /**
@@ -95,6 +105,15 @@ export function healCollections(collections: readonly ReplicaCollection[]): Push
     pushed.push({ path: collection.path, kind: collection.kind, props: propsAsPatch(collection.props), onlyMissing: true });
   }
   return pushed;
+}
+
+/**
+ * What a heal sends after the revisions: the collections the device knows as deleted. Their
+ * revisions went back with the rest (so nothing in them is lost), which made them again on a
+ * server that had forgotten them; they go back to the trash, where they were.
+ */
+export function healDeletes(collections: readonly ReplicaCollection[]): PushedCollection[] {
+  return collections.filter((c) => c.deleted).map((c) => ({ path: c.path, kind: c.kind, props: {}, deleted: true }));
 }
 
 /**
@@ -115,14 +134,25 @@ export async function recordCollectionResults(
     if (!sent) continue;
     if (result.result === 'refused') {
       refused.push({ path: result.path, reason: result.reason, message: result.message });
-      if (!sent.onlyMissing) {
+      if (sent.deleted) await replica.updateCollection(sent.path, (current) => (current?.pendingDelete ? { ...current, pendingDelete: false, deleted: false } : undefined));
+      else if (!sent.onlyMissing) {
         await replica.updateCollection(sent.path, (current) => (current && samePatch(current.pendingProps, sent.props) ? { ...current, pendingProps: null } : undefined));
       }
       continue;
     }
     if (!sent.onlyMissing) count += 1;
     const server = result.collection;
+    if (sent.deleted) {
+      // In the trash now (or it was not there to delete); unless the device made it again meanwhile.
+      await replica.updateCollection(sent.path, (current) =>
+        current?.pendingDelete ? { ...current, pendingDelete: false, pendingProps: null, deleted: true, serverId: server?.id ?? current.serverId } : undefined,
+      );
+      continue;
+    }
+    if (!server) continue;
     await replica.updateCollection(sent.path, (current) => {
+      // Deleted on the device while this was on its way: the delete goes next.
+      if (current?.pendingDelete) return undefined;
       const pending = current?.pendingProps ?? null;
       const stillPending = !sent.onlyMissing && samePatch(pending, sent.props) ? null : pending;
       return {
@@ -132,6 +162,7 @@ export async function recordCollectionResults(
         props: stillPending ? applyCollectionPatch(server.props, stillPending) : server.props,
         pendingProps: stillPending,
         deleted: false,
+        pendingDelete: false,
       };
     });
   }

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE TABLE IF NOT EXISTS collections (
   path TEXT PRIMARY KEY, kind TEXT NOT NULL, server_id INTEGER,
-  props TEXT NOT NULL, pending_props TEXT, deleted INTEGER NOT NULL
+  props TEXT NOT NULL, pending_props TEXT, deleted INTEGER NOT NULL, pending_delete INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS conflicts (
   revision_id TEXT PRIMARY KEY, winner_revision_id TEXT NOT NULL, collection_path TEXT, item_name TEXT NOT NULL, at TEXT NOT NULL
@@ -65,6 +65,7 @@ interface CollectionRow {
   props: string;
   pending_props: string | null;
   deleted: number;
+  pending_delete: number;
 }
 
 function toCollection(row: CollectionRow): ReplicaCollection {
@@ -75,6 +76,7 @@ function toCollection(row: CollectionRow): ReplicaCollection {
     props: JSON.parse(row.props) as ReplicaCollection['props'],
     pendingProps: row.pending_props === null ? null : (JSON.parse(row.pending_props) as ReplicaCollection['pendingProps']),
     deleted: row.deleted === 1,
+    pendingDelete: row.pending_delete === 1,
   };
 }
 
@@ -160,15 +162,16 @@ export function openSqliteReplica(file: string): ReplicaStore {
     const next = change(getCollection(path));
     if (!next) return;
     if (next.path !== path) throw new Error(`updateCollection changes ${path}, not ${next.path}; moveCollection moves a collection`);
-    db.prepare(`INSERT INTO collections (path, kind, server_id, props, pending_props, deleted) VALUES (?, ?, ?, ?, ?, ?)
+    db.prepare(`INSERT INTO collections (path, kind, server_id, props, pending_props, deleted, pending_delete) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, server_id = excluded.server_id, props = excluded.props,
-        pending_props = excluded.pending_props, deleted = excluded.deleted`).run(
+        pending_props = excluded.pending_props, deleted = excluded.deleted, pending_delete = excluded.pending_delete`).run(
       next.path,
       next.kind,
       next.serverId,
       JSON.stringify(next.props),
       next.pendingProps === null ? null : JSON.stringify(next.pendingProps),
       next.deleted ? 1 : 0,
+      next.pendingDelete ? 1 : 0,
     );
   });
   const moveCollection = db.transaction((from: string, to: string) => {
@@ -265,8 +268,9 @@ export function openSqliteReplica(file: string): ReplicaStore {
 }
 
 export interface SqliteReplicaSummary {
-  /** Every collection that holds items or that the device knows (an empty one too), with its display name. */
-  collections: { path: string; kind: string; displayName: string | null; live: number; deleted: number }[];
+  /** Every collection that holds items or that the device knows (an empty one too), with its display name;
+   * `inTrash` when it is deleted (its items are still here). */
+  collections: { path: string; kind: string; displayName: string | null; inTrash: boolean; live: number; deleted: number }[];
   revisions: number;
   outbox: number;
   refused: number;
@@ -281,18 +285,19 @@ export function summarizeSqliteReplica(file: string): SqliteReplicaSummary {
          FROM items GROUP BY collection_path`;
     // A replica made before collections were kept has no such table until it is next opened to sync.
     const knowsCollections = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collections'").get() !== undefined;
-    const collections = db
+    const rows = db
       .prepare(
         knowsCollections
           ? `WITH counts AS (${itemCounts})
              SELECT p.path, COALESCE(c.kind, n.kind) AS kind, json_extract(c.props, '$.displayName') AS displayName,
-               COALESCE(n.live, 0) AS live, COALESCE(n.deleted, 0) AS deleted
+               COALESCE(c.deleted, 0) AS inTrash, COALESCE(n.live, 0) AS live, COALESCE(n.deleted, 0) AS deleted
              FROM (SELECT path FROM counts UNION SELECT path FROM collections WHERE deleted = 0) p
              LEFT JOIN counts n ON n.path = p.path LEFT JOIN collections c ON c.path = p.path
              ORDER BY p.path`
-          : `SELECT path, kind, NULL AS displayName, live, deleted FROM (${itemCounts}) ORDER BY path`,
+          : `SELECT path, kind, NULL AS displayName, 0 AS inTrash, live, deleted FROM (${itemCounts}) ORDER BY path`,
       )
-      .all() as SqliteReplicaSummary['collections'];
+      .all() as (Omit<SqliteReplicaSummary['collections'][number], 'inTrash'> & { inTrash: number })[];
+    const collections = rows.map((row) => ({ ...row, inTrash: row.inTrash === 1 }));
     const counts = db
       .prepare(`SELECT COUNT(*) AS revisions, COALESCE(SUM(state = 'pending'), 0) AS outbox, COALESCE(SUM(state = 'refused'), 0) AS refused FROM revisions`)
       .get() as { revisions: number; outbox: number; refused: number };

@@ -59,8 +59,10 @@ export interface ReplicaCollection {
   props: ReplicaCollectionProps;
   /** Property changes made on this device that the server has not acknowledged; null when none. */
   pendingProps: ReplicaCollectionPropsPatch | null;
-  /** Deleted on the server (in its trash). Its items stay on the device. */
+  /** Deleted (in the server's trash, or deleted on this device). Its items stay on the device. */
   deleted: boolean;
+  /** Deleted on this device and not yet acknowledged by the server. */
+  pendingDelete: boolean;
 }
 
 /** A conflict the server last listed as open (docs/sync.md, "Conflicts"), kept so the device

@@ -9,6 +9,7 @@ import {
   followServerPaths,
   forgetServerIds,
   healCollections,
+  healDeletes,
   pendingCollections,
   recordCollectionResults,
   recordServerCollection,
@@ -197,9 +198,24 @@ export function createSyncClient(options: SyncClientOptions) {
 
   async function writeLocal(collectionPath: string, kind: string, name: string, content: Uint8Array | null, contentType: string | null) {
     // The first write into a collection the device has not seen makes it known, so
-    // collections() lists it offline and a heal brings it back.
-    if (!(await replica.getCollection(collectionPath))) {
-      await replica.updateCollection(collectionPath, (known) => known ?? { path: collectionPath, kind, serverId: null, props: {}, pendingProps: null, deleted: false });
+    // collections() lists it offline and a heal brings it back. A write into a deleted one
+    // makes it again (on the server, a new collection at that path; the old one stays in the
+    // trash), and cancels a delete not yet sent.
+    const known = await replica.getCollection(collectionPath);
+    if (!known || known.deleted) {
+      await replica.updateCollection(collectionPath, (current) =>
+        current && !current.deleted
+          ? undefined
+          : {
+              path: collectionPath,
+              kind,
+              serverId: current?.pendingDelete ? current.serverId : null,
+              props: current?.pendingDelete ? current.props : {},
+              pendingProps: current?.pendingDelete ? current.pendingProps : null,
+              deleted: false,
+              pendingDelete: false,
+            },
+      );
     }
     const current = await replica.getItem(collectionPath, name);
     const revision: ReplicaRevision = {
@@ -505,8 +521,10 @@ export function createSyncClient(options: SyncClientOptions) {
     const toPush = log.filter((r) => missing.has(r.id) || r.state === 'pending');
     report.healPushed = await pushRevisions(toPush, handshake, report);
     report.pushed += toPush.filter((r) => r.local).length;
-    // With both of their revisions back, the conflicts the user had not settled are marked again.
+    // With both of their revisions back, the conflicts the user had not settled are marked again,
+    // and the collections the device knew as deleted go back to the trash.
     report.healConflicts = await putBackConflicts();
+    await pushCollections(healDeletes(await replica.listCollections()), report);
     report.healed = true;
     await replica.setCursor(undefined);
     emit('healed', { healed: true, pushed: report.healPushed });
@@ -548,8 +566,10 @@ export function createSyncClient(options: SyncClientOptions) {
       if (await needsHeal(handshake, await replica.getCursor())) await heal(handshake, report);
       else {
         await followServerPaths(replica, handshake.collections);
-        await pushCollections(pendingCollections(await replica.listCollections()), report);
         report.pushed += await pushRevisions(await replica.outbox(), handshake, report);
+        // After the revisions: a collection deleted on the device takes the items written into
+        // it before the delete along to the trash.
+        await pushCollections(pendingCollections(await replica.listCollections()), report);
       }
       let changes: number;
       try {
@@ -581,12 +601,16 @@ export function createSyncClient(options: SyncClientOptions) {
       if (!current || current.deleted) return undefined;
       return writeLocal(collectionPath, current.kind, name, null, null);
     },
+    /** The live item, or undefined (also for an item of a deleted collection). */
     async get(collectionPath: string, name: string): Promise<ReplicaItem | undefined> {
       const item = await replica.getItem(collectionPath, name);
-      return item && !item.deleted ? item : undefined;
+      if (!item || item.deleted) return undefined;
+      return (await replica.getCollection(collectionPath))?.deleted ? undefined : item;
     },
+    /** The live items, of one collection or all; a deleted collection's items are kept on the device but not listed. */
     async list(collectionPath?: string): Promise<ReplicaItem[]> {
-      return (await replica.listItems(collectionPath)).filter((item) => !item.deleted);
+      const deleted = new Set((await replica.listCollections()).filter((c) => c.deleted).map((c) => c.path));
+      return (await replica.listItems(collectionPath)).filter((item) => !item.deleted && !deleted.has(item.collectionPath));
     },
     /** The collections this device knows (not those in the server's trash), by path, with their display properties; offline. */
     async collections(): Promise<ReplicaCollection[]> {
@@ -612,12 +636,29 @@ export function createSyncClient(options: SyncClientOptions) {
           props: applyCollectionPatch(current && !current.deleted ? current.props : {}, patch),
           pendingProps: combineCollectionPatches(current?.pendingProps ?? {}, patch),
           deleted: false,
+          pendingDelete: false,
         };
         return stored;
       });
       emit('changed', { collectionPath, item: null, revisionId: null, deleted: false });
       if (!stored) throw new Error(`${collectionPath}: the replica stored nothing`);
       return stored;
+    },
+    /**
+     * Deletes a collection: at once on the device (its items leave list() and get(), and stay
+     * in the replica), and with the next sync on the server, where it goes to the trash with
+     * everything in it, as a DAV DELETE sends it. Answers false for a collection the device
+     * does not know or that is already deleted.
+     */
+    async deleteCollection(collectionPath: string): Promise<boolean> {
+      let deleted = false;
+      await replica.updateCollection(collectionPath, (current) => {
+        if (!current || current.deleted) return undefined;
+        deleted = true;
+        return { ...current, deleted: true, pendingDelete: true };
+      });
+      if (deleted) emit('changed', { collectionPath, item: null, revisionId: null, deleted: true });
+      return deleted;
     },
     /** Local revisions the server refused: the device's data, kept for the user to see. */
     async refused(): Promise<ReplicaRevision[]> {

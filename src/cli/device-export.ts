@@ -43,7 +43,8 @@ export async function deviceExport(args: string[], io: CliIo, usage: string): Pr
   const failed: { item: string; message: string }[] = [];
   let bytes = 0;
   try {
-    for (const collection of summary.collections) {
+    // A deleted collection is in the server's trash: restored there, it comes back here.
+    for (const collection of summary.collections.filter((c) => !c.inTrash)) {
       const dir = join(outDir, ...collection.path.split('/').map(safeName));
       const taken = new Set<string>();
       // One item at a time: a photo library does not fit in memory at once.

@@ -66,7 +66,7 @@ export async function deviceStatus(args: string[], io: CliIo, usage: string): Pr
     io.stdout.write(
       formatTable(
         ['COLLECTION', 'NAME', 'KIND', 'ITEMS', 'DELETED'],
-        summary.collections.map((c) => [c.path, c.displayName ?? '', c.kind, String(c.live), String(c.deleted)]),
+        summary.collections.map((c) => [c.path + (c.inTrash ? ' (deleted)' : ''), c.displayName ?? '', c.kind, String(c.live), String(c.deleted)]),
       ),
     );
   }

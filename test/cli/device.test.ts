@@ -267,6 +267,8 @@ describe('holdfast device export and status', () => {
       await client.put('export/photos/2026', 'files', 'IMG_0001.JPG', photo, 'image/jpeg');
       await client.put('export/photos/2026', 'files', 'gone.txt', bytes('deleted'), 'text/plain');
       await client.delete('export/photos/2026', 'gone.txt');
+      await client.put('export/old-notes', 'notes', 'binned.md', bytes('in a deleted collection'), 'text/markdown');
+      await client.deleteCollection('export/old-notes');
     });
     // No server: the export reads only the replica.
     const out = join(temporary.dir, 'export-1');
@@ -282,6 +284,7 @@ describe('holdfast device export and status', () => {
     assert.equal(await readFile(join(out, 'export/calendar/launch.ics'), 'utf8'), vevent('launch', 'Launch', 3));
     assert.deepEqual(new Uint8Array(await readFile(join(out, 'export/photos/2026/IMG_0001.JPG'))), photo);
     assert.ok(!existsSync(join(out, 'export/photos/2026/gone.txt')), 'a deleted item is not exported');
+    assert.ok(!existsSync(join(out, 'export/old-notes')), "a deleted collection's items are not exported");
     assert.deepEqual((await readdir(join(out, 'export/photos/2026'))).filter((name) => name.startsWith('.')), [], 'no temp file is left');
 
     const text = await holdfast(['device', 'export', '--state', state, '--to', out]);
@@ -332,7 +335,7 @@ describe('holdfast device export and status', () => {
     assert.equal(json.collections.find((c) => c.path === 'status-notes')?.live, 2);
     assert.deepEqual(
       json.collections.find((c) => c.path === 'tasks'),
-      { path: 'tasks', kind: 'tasks', displayName: 'Tasks', live: 0, deleted: 0 },
+      { path: 'tasks', kind: 'tasks', displayName: 'Tasks', inTrash: false, live: 0, deleted: 0 },
       'an empty collection the server named is listed with its name',
     );
     assert.ok(json.lastSync && json.lastSync.generation === 1 && json.lastSync.sequence > 0);

@@ -9,7 +9,8 @@ import type { Harness } from '../server/harness.ts';
 import { bytes, useDevices } from './devices.ts';
 
 describe('sync client: collections', () => {
-  const { server, device } = useDevices('client-collections');
+  const devices = useDevices('client-collections');
+  const { server, device } = devices;
 
   const propsOf = async (client: SyncClient, path: string) => (await client.collections()).find((c) => c.path === path)?.props;
   const serverCollection = async (harness: Harness, path: string) => {
@@ -123,6 +124,79 @@ describe('sync client: collections', () => {
     assert.deepEqual(await propsOf(fresh, 'errands'), { displayName: 'Errands', color: '#00AA00FF', order: 3 });
     const serverIds = new Map((await a2.collections()).map((c) => [c.path, c.serverId]));
     for (const collection of await fresh.collections()) assert.equal(serverIds.get(collection.path), collection.serverId, `${collection.path}: the healed device knows the new server's ids`);
+  });
+
+  it("a collection deleted on the server leaves the device's lists, keeps its items in the replica, and comes back when it is restored", async () => {
+    const harness = await server();
+    const a = device(harness, 'trash-a');
+    await a.put('notebook', 'notes', 'idea.md', bytes('an idea'), 'text/markdown');
+    await a.put('notes', 'notes', 'kept.md', bytes('kept'), 'text/markdown');
+    await a.syncOnce();
+
+    const deleted = await davRequest(harness, 'DELETE', '/dav/alice/notebook/');
+    assert.equal(deleted.status, 204);
+    await a.syncOnce();
+    assert.deepEqual((await a.list()).map((i) => `${i.collectionPath}/${i.name}`), ['notes/kept.md'], 'the deleted collection is not listed');
+    assert.equal(await a.get('notebook', 'idea.md'), undefined);
+    assert.ok(!(await a.collections()).some((c) => c.path === 'notebook'));
+    assert.equal((await devices.replica('trash-a').getItem('notebook', 'idea.md'))?.deleted, false, 'its items stay on the device');
+
+    const alice = await harness.store.accounts.getUserByName('alice');
+    const user = harness.store.forUser(alice?.id ?? 0);
+    const trashed = (await user.listCollections({ includeDeleted: true })).find((c) => c.path === 'notebook' && c.deletedAt);
+    assert.equal((await user.restoreCollection(trashed?.id ?? 0)).kind, 'changed');
+    await a.syncOnce();
+    assert.equal(new TextDecoder().decode((await a.get('notebook', 'idea.md'))?.content ?? new Uint8Array()), 'an idea', 'restored on the server, back on the device');
+  });
+
+  it('a collection deleted on a device goes to the trash on the server with what was written into it first, and leaves the other devices', async () => {
+    const harness = await server();
+    const a = device(harness, 'delete-a');
+    const b = device(harness, 'delete-b');
+    await a.put('projects', 'notes', 'plan.md', bytes('the plan'), 'text/markdown');
+    await a.syncOnce();
+    await b.syncOnce();
+    await a.put('projects', 'notes', 'late.md', bytes('written just before the delete'), 'text/markdown');
+    assert.equal(await a.deleteCollection('projects'), true);
+    assert.equal(await a.deleteCollection('projects'), false, 'already deleted');
+    assert.deepEqual(await a.list('projects'), [], 'gone from the device at once');
+    const report = await a.syncOnce();
+    assert.equal(report.collections.pushed, 1);
+
+    const alice = await harness.store.accounts.getUserByName('alice');
+    const user = harness.store.forUser(alice?.id ?? 0);
+    assert.equal(await user.getCollection('projects'), null, 'not live on the server');
+    const trashed = (await user.listCollections({ includeDeleted: true })).find((c) => c.path === 'projects');
+    assert.ok(trashed?.deletedAt, 'in the trash');
+    assert.equal((await user.restoreCollection(trashed.id, 'projects-back')).kind, 'changed');
+    assert.deepEqual((await user.listItems('projects-back'))?.map((i) => i.name).sort(), ['late.md', 'plan.md'], 'both items, the late one too, went with it');
+
+    await b.syncOnce();
+    assert.deepEqual((await b.list()).filter((i) => i.collectionPath.startsWith('projects')).map((i) => `${i.collectionPath}/${i.name}`).sort(), [
+      'projects-back/late.md',
+      'projects-back/plan.md',
+    ], 'b saw the delete and the restore under a new name');
+  });
+
+  it('a heal does not bring a deleted collection back to life: its revisions go back, and it goes back to the trash', async () => {
+    const first = await server();
+    const a = device(first, 'heal-trash-a');
+    await a.put('old-calendar', 'calendar', 'e.ics', bytes(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', 'BEGIN:VEVENT', 'UID:e', 'DTSTAMP:20260101T000000Z', 'DTSTART:20260102T100000Z', 'SUMMARY:old', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n')), 'text/calendar');
+    await a.syncOnce();
+    assert.equal((await davRequest(first, 'DELETE', '/dav/alice/old-calendar/')).status, 204);
+    await a.syncOnce();
+
+    const second = await server();
+    const report = await device(second, 'heal-trash-a').syncOnce();
+    assert.equal(report.healed, true);
+    const alice = await second.store.accounts.getUserByName('alice');
+    const user = second.store.forUser(alice?.id ?? 0);
+    assert.equal(await user.getCollection('old-calendar'), null, 'not live on the healed server');
+    const trashed = (await user.listCollections({ includeDeleted: true })).find((c) => c.path === 'old-calendar');
+    assert.ok(trashed?.deletedAt, 'in its trash, with its event, so it can be restored there');
+    const fresh = device(second, 'heal-trash-new');
+    await fresh.syncOnce();
+    assert.deepEqual((await fresh.list()).filter((i) => i.collectionPath === 'old-calendar'), []);
   });
 
   it('a change the server would refuse is refused on the device and stores nothing; another kind at the path is refused by the server and reported', async () => {

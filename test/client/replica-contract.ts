@@ -355,6 +355,7 @@ export const replicaContract: ContractCase[] = [
         props: { displayName: 'Home', color: '#ff0000', extra: { '{urn:x}a': '1' } },
         pendingProps: { color: '#ff0000', description: null },
         deleted: false,
+        pendingDelete: false,
       };
       await withReplica(engine, name, async (replica) => {
         same(await replica.getCollection('cal'), undefined, 'an unknown collection');
@@ -366,8 +367,8 @@ export const replicaContract: ContractCase[] = [
         same(seen, undefined, 'the change is given what is stored: nothing yet');
         await replica.updateCollection('cal', () => undefined);
         same(await replica.getCollection('cal'), calendar, 'undefined leaves the record as it was');
-        await replica.updateCollection('cal', (current) => (current ? { ...current, pendingProps: null, deleted: true } : undefined));
-        await replica.updateCollection('books', () => ({ path: 'books', kind: 'contacts', serverId: null, props: {}, pendingProps: null, deleted: false }));
+        await replica.updateCollection('cal', (current) => (current ? { ...current, pendingProps: null, deleted: true, pendingDelete: true } : undefined));
+        await replica.updateCollection('books', () => ({ path: 'books', kind: 'contacts', serverId: null, props: {}, pendingProps: null, deleted: false, pendingDelete: false }));
         let refused = false;
         try {
           await replica.updateCollection('books', (current) => (current ? { ...current, path: 'elsewhere' } : undefined));
@@ -380,8 +381,8 @@ export const replicaContract: ContractCase[] = [
         same(
           await replica.listCollections(),
           [
-            { path: 'books', kind: 'contacts', serverId: null, props: {}, pendingProps: null, deleted: false },
-            { ...calendar, pendingProps: null, deleted: true },
+            { path: 'books', kind: 'contacts', serverId: null, props: {}, pendingProps: null, deleted: false, pendingDelete: false },
+            { ...calendar, pendingProps: null, deleted: true, pendingDelete: true },
           ],
           'every collection by path, after reopening',
         );
@@ -419,7 +420,7 @@ export const replicaContract: ContractCase[] = [
           await replica.addRevision(revision(id, { collectionPath, kind: 'files', item }), true);
         }
         for (const path of ['photos', 'photos/2024', 'photos-old']) {
-          await replica.updateCollection(path, () => ({ path, kind: 'files', serverId: path.length, props: { displayName: path }, pendingProps: null, deleted: false }));
+          await replica.updateCollection(path, () => ({ path, kind: 'files', serverId: path.length, props: { displayName: path }, pendingProps: null, deleted: false, pendingDelete: false }));
         }
         await replica.moveCollection('photos', 'pictures');
         same(

@@ -87,6 +87,29 @@ describe('sync API: collection properties', () => {
     assert.equal((await (await userStore('alice')).getCollection('contacts'))?.props.displayName, 'Renamed elsewhere');
   });
 
+  test('deleted: true sends a collection and what is in it to the trash; an absent one is unchanged; another kind is refused', async () => {
+    await alice.collections([{ path: 'old-notes', kind: 'notes', props: { displayName: 'Old' } }]);
+    const user = await userStore('alice');
+    await user.putItem('old-notes', 'n.md', Buffer.from('kept in the trash'), { contentType: 'text/markdown', author: 'test' });
+    const wrongKind = await alice.collections([{ path: 'old-notes', kind: 'files', props: {}, deleted: true }]);
+    assert.equal((wrongKind.body.results as CollectionResult[])[0]?.reason, 'collection-kind-mismatch');
+    assert.ok(await user.getCollection('old-notes'), 'a refused delete deletes nothing');
+
+    const answer = await alice.collections([
+      { path: 'old-notes', kind: 'notes', props: {}, deleted: true },
+      { path: 'never-was', kind: 'notes', props: {}, deleted: true },
+    ]);
+    const results = answer.body.results as (CollectionResult & { collection: { deleted: boolean } | null })[];
+    assert.deepEqual(results.map((r) => r.result), ['applied', 'unchanged']);
+    assert.equal(results[0]?.collection?.deleted, true);
+    assert.equal(results[1]?.collection, null);
+    assert.equal(await user.getCollection('old-notes'), null);
+    const trashed = (await user.listCollections({ includeDeleted: true })).find((c) => c.path === 'old-notes');
+    assert.ok(trashed?.deletedAt);
+    assert.equal((await user.restoreCollection(trashed.id)).kind, 'changed');
+    assert.deepEqual((await user.listItems('old-notes'))?.map((i) => i.name), ['n.md'], 'restored from the trash with its item');
+  });
+
   test('a body that is not valid is a 400 that names the field, and changes nothing', async () => {
     const before = (await server.store.identity()).sequence;
     for (const body of [

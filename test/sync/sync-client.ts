@@ -94,7 +94,7 @@ export function syncClient(base: string, authorization: string) {
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       return answer.body.results as PushResultJson[];
     },
-    collections: (collections: Array<{ path: string; kind: string; props: Record<string, unknown>; onlyMissing?: boolean }>) =>
+    collections: (collections: Array<{ path: string; kind: string; props: Record<string, unknown>; onlyMissing?: boolean; deleted?: boolean }>) =>
       call('POST', '/collections', '/api/v1/sync/collections', { collections }),
     missing: (revisionIds: string[]) => call('POST', '/missing', '/api/v1/sync/missing', { revisionIds }),
     conflicts: () => call('GET', '/conflicts', '/api/v1/sync/conflicts'),

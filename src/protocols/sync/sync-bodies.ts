@@ -67,6 +67,8 @@ export const pushedCollectionBody = z.strictObject({
   props: collectionPropsPatchBody,
   /** Set only the properties the collection lacks (a heal): what the server has stays. */
   onlyMissing: z.boolean().optional(),
+  /** Move the collection, with everything in it, to the trash (props are then ignored). */
+  deleted: z.boolean().optional(),
 });
 
 export const collectionsBody = z.strictObject({

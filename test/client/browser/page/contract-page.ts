@@ -43,7 +43,7 @@ async function readwriteDurabilities(name: string): Promise<string[]> {
     });
     await replica.setState('durable-1', 'acked');
     await replica.setCursor(undefined);
-    await replica.updateCollection('notes', () => ({ path: 'notes', kind: 'notes', serverId: 1, props: { displayName: 'Notes' }, pendingProps: null, deleted: false }));
+    await replica.updateCollection('notes', () => ({ path: 'notes', kind: 'notes', serverId: 1, props: { displayName: 'Notes' }, pendingProps: null, deleted: false, pendingDelete: false }));
     await replica.moveCollection('notes', 'journal');
     await replica.close();
   } finally {
@@ -92,7 +92,7 @@ async function upgradeFromFirstVersion(name: string): Promise<string | null> {
     if ((await replica.outbox()).map((r) => r.id).join() !== 'v1-rev') return 'the outbox written by the first version is gone';
     if ((await replica.getCursor())?.sequence !== 5) return 'the cursor written by the first version is gone';
     if ((await replica.listCollections()).length !== 0) return 'an upgraded replica should start with no collections';
-    await replica.updateCollection('notes', () => ({ path: 'notes', kind: 'notes', serverId: null, props: { displayName: 'Notes' }, pendingProps: null, deleted: false }));
+    await replica.updateCollection('notes', () => ({ path: 'notes', kind: 'notes', serverId: null, props: { displayName: 'Notes' }, pendingProps: null, deleted: false, pendingDelete: false }));
     if ((await replica.getCollection('notes'))?.props.displayName !== 'Notes') return 'the upgraded replica does not keep collections';
     return null;
   } finally {
