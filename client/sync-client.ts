@@ -18,7 +18,7 @@ import {
   type PushedCollection,
   type ServerCollection,
 } from './collection-sync.ts';
-import type { ReplicaCollection, ReplicaCollectionPropsPatch, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
+import type { ReplicaCollection, ReplicaCollectionPropsPatch, ReplicaConflict, ReplicaItem, ReplicaRevision, ReplicaStore } from './replica.ts';
 
 export type SyncAuth = { basic: { user: string; password: string } } | { bearer: string };
 
@@ -109,6 +109,8 @@ interface HandshakeJson {
   generation: number;
   sequence: number;
   collections: ServerCollection[];
+  /** Absent from a server older than this SDK. */
+  conflicts?: { open: number; latestAt: string | null };
   limits: { pullChanges: number; pushRevisions: number; missingRevisionIds: number; inlineContentBytes: number; blobBytes: number };
 }
 
@@ -530,12 +532,27 @@ export function createSyncClient(options: SyncClientOptions) {
     emit('healed', { healed: true, pushed: report.healPushed });
   }
 
+  /**
+   * Whether the open conflicts may differ from the list the device keeps: the handshake's
+   * summary differs from it, or this round made conflicts or healed. Conflicts made by others
+   * after the handshake show in the next round's. (A server without the summary: any change.)
+   */
+  async function conflictsMayHaveChanged(handshake: HandshakeJson, changes: number, report: SyncReport): Promise<boolean> {
+    if (report.conflicts.length > 0 || report.healed) return true;
+    if (!handshake.conflicts) return changes > 0 || report.pushed > 0;
+    const kept = await replica.listConflicts();
+    return kept.length !== handshake.conflicts.open || (kept[0]?.at ?? null) !== handshake.conflicts.latestAt;
+  }
+
   /** The server's open conflicts, kept in the replica; undefined from a server without the list. */
   async function refreshConflicts(): Promise<OpenConflict[] | undefined> {
     const response = await request('GET', '/api/v1/sync/conflicts');
     if (response.status === 404) return undefined;
     const { conflicts } = await expectJson<{ conflicts: OpenConflict[] }>(response, 'listing conflicts');
-    await replica.setConflicts(conflicts.map(({ revisionId, winnerRevisionId, collectionPath, itemName, at }) => ({ revisionId, winnerRevisionId, collectionPath, itemName, at })));
+    const fresh = conflicts.map(({ revisionId, winnerRevisionId, collectionPath, itemName, at }) => ({ revisionId, winnerRevisionId, collectionPath, itemName, at }));
+    // Most rounds change nothing here: a durable write only when the list did.
+    const key = (list: readonly ReplicaConflict[]) => JSON.stringify(list.map((c) => [c.revisionId, c.winnerRevisionId, c.collectionPath, c.itemName, c.at]).sort());
+    if (key(fresh) !== key(await replica.listConflicts())) await replica.setConflicts(fresh);
     return conflicts;
   }
 
@@ -580,8 +597,7 @@ export function createSyncClient(options: SyncClientOptions) {
         await heal(fresh, report);
         changes = await pull(fresh, report);
       }
-      // A conflict is decided with a new revision, so a round that moved nothing brings none.
-      if (changes > 0 || report.pushed > 0 || report.healed) await refreshConflicts().catch(() => undefined);
+      if (await conflictsMayHaveChanged(handshake, changes, report)) await refreshConflicts().catch(() => undefined);
     } catch (error) {
       emit('error', error);
       throw error;

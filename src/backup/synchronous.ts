@@ -37,6 +37,7 @@ const METHODS: Record<Exclude<keyof UserStore, 'userId'>, 'read' | 'write'> = {
   listConflicts: 'read',
   resolveConflict: 'write',
   importConflicts: 'write',
+  conflictSummary: 'read',
   latestSequence: 'read',
 };
 

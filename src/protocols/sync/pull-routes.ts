@@ -90,13 +90,19 @@ async function changeJson(
 export function registerPullRoutes(app: FastifyInstance, options: PullOptions): void {
   app.get('/', async (request) => {
     const { userStore } = signedIn(request);
-    const [identity, collections, userSequence] = await Promise.all([options.identity(), userStore.listCollections(), userStore.latestSequence()]);
+    const [identity, collections, userSequence, conflicts] = await Promise.all([
+      options.identity(),
+      userStore.listCollections(),
+      userStore.latestSequence(),
+      userStore.conflictSummary(),
+    ]);
     return {
       storeId: identity.storeId,
       generation: identity.generation,
       sequence: identity.sequence,
       userSequence,
       collections: collections.map(syncCollectionJson),
+      conflicts,
       limits: {
         pullChanges: MAX_PULL_LIMIT,
         pushRevisions: MAX_PUSH_REVISIONS,

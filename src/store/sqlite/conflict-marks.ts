@@ -51,6 +51,11 @@ export function importConflictMarks(ctx: SqliteContext, userId: number, marks: r
   });
 }
 
+export function conflictSummary(ctx: SqliteContext, userId: number): { open: number; latestAt: string | null } {
+  const row = ctx.sql(`SELECT COUNT(*) AS open, MAX(at) AS latest FROM (${OPEN_CONFLICTS})`).get(userId, userId) as { open: number; latest: string | null };
+  return { open: row.open, latestAt: row.latest };
+}
+
 export function listConflictMarks(ctx: SqliteContext, userId: number, limit = DEFAULT_LIMIT): ConflictMark[] {
   const rows = ctx
     .sql(`${OPEN_CONFLICTS} ORDER BY m.at DESC, m.revision_id LIMIT ?`)

@@ -16,7 +16,7 @@ import type {
 } from '../types.ts';
 import { appendRevision } from './append-revision.ts';
 import { readChanges } from './changes.ts';
-import { importConflictMarks, listConflictMarks, resolveConflictMark } from './conflict-marks.ts';
+import { conflictSummary, importConflictMarks, listConflictMarks, resolveConflictMark } from './conflict-marks.ts';
 import { importRevision } from './sqlite-import.ts';
 import type { SqliteContext } from './context.ts';
 import { ITEM_COLUMNS, REVISION_COLUMNS, toItem, toRevision } from './rows.ts';
@@ -275,6 +275,10 @@ export function createSqliteUserStore(ctx: SqliteContext, userId: number): UserS
 
     resolveConflict(revisionId, options) {
       return resolveConflictMark(ctx, userId, q, revisionId, options);
+    },
+
+    async conflictSummary() {
+      return conflictSummary(ctx, userId);
     },
 
     importConflicts(marks) {
