@@ -110,7 +110,7 @@ interface HandshakeJson {
   sequence: number;
   collections: ServerCollection[];
   /** Absent from a server older than this SDK. */
-  conflicts?: { open: number; latestAt: string | null };
+  conflicts?: { open: number; fingerprint: string };
   limits: { pullChanges: number; pushRevisions: number; missingRevisionIds: number; inlineContentBytes: number; blobBytes: number };
 }
 
@@ -534,14 +534,16 @@ export function createSyncClient(options: SyncClientOptions) {
 
   /**
    * Whether the open conflicts may differ from the list the device keeps: the handshake's
-   * summary differs from it, or this round made conflicts or healed. Conflicts made by others
+   * summary (count, and a hash of the losing revision ids) differs from it, or this round
+   * made conflicts or healed. Conflicts made by others
    * after the handshake show in the next round's. (A server without the summary: any change.)
    */
   async function conflictsMayHaveChanged(handshake: HandshakeJson, changes: number, report: SyncReport): Promise<boolean> {
     if (report.conflicts.length > 0 || report.healed) return true;
     if (!handshake.conflicts) return changes > 0 || report.pushed > 0;
-    const kept = await replica.listConflicts();
-    return kept.length !== handshake.conflicts.open || (kept[0]?.at ?? null) !== handshake.conflicts.latestAt;
+    const kept = (await replica.listConflicts()).map((c) => c.revisionId).sort();
+    if (kept.length !== handshake.conflicts.open) return true;
+    return (await sha256Hex(new TextEncoder().encode(kept.join('\n')))) !== handshake.conflicts.fingerprint;
   }
 
   /** The server's open conflicts, kept in the replica; undefined from a server without the list. */

@@ -153,9 +153,10 @@ export interface UserStore {
   /** Closes a conflict, in one transaction: keeps the winner, or (`restore`) writes the
    * losing side on top of the head (a losing tombstone deletes the item). */
   resolveConflict(revisionId: string, options: { restore: boolean; author: string }): Promise<ResolveConflictResult>;
-  /** How many conflicts are open and when the newest was marked: a device compares it with its
-   * copy of the list to know whether to fetch it again. */
-  conflictSummary(): Promise<{ open: number; latestAt: string | null }>;
+  /** How many conflicts are open, and the SHA-256 (hex) of their losing revision ids, sorted
+   * and joined by newlines: a device compares it with its copy of the list to know whether to
+   * fetch it again. */
+  conflictSummary(): Promise<{ open: number; fingerprint: string }>;
   /**
    * Puts back conflict marks a device kept (a heal of a server that forgot them), in one
    * transaction. A mark is taken when both revisions are this user's and the server has no

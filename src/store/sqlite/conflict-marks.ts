@@ -1,6 +1,7 @@
 // Conflict marks: which revisions lost a conflict between a device and the server. The
 // revision itself stays in its item's history like any other; the mark is what lets the
 // user list the losers and restore one, or keep the winner and close the conflict.
+import { createHash } from 'node:crypto';
 import type { ConflictMark, ResolveConflictResult } from '../types.ts';
 import type { SqliteContext } from './context.ts';
 import { refuseOverQuota } from './usage.ts';
@@ -51,9 +52,11 @@ export function importConflictMarks(ctx: SqliteContext, userId: number, marks: r
   });
 }
 
-export function conflictSummary(ctx: SqliteContext, userId: number): { open: number; latestAt: string | null } {
-  const row = ctx.sql(`SELECT COUNT(*) AS open, MAX(at) AS latest FROM (${OPEN_CONFLICTS})`).get(userId, userId) as { open: number; latest: string | null };
-  return { open: row.open, latestAt: row.latest };
+/** The open conflicts' count, and the SHA-256 of their losing revision ids, sorted, one per line. */
+export function conflictSummary(ctx: SqliteContext, userId: number): { open: number; fingerprint: string } {
+  const rows = ctx.sql(`SELECT revision_id FROM (${OPEN_CONFLICTS})`).all(userId, userId) as { revision_id: string }[];
+  const ids = rows.map((row) => row.revision_id).sort();
+  return { open: ids.length, fingerprint: createHash('sha256').update(ids.join('\n'), 'utf8').digest('hex') };
 }
 
 export function listConflictMarks(ctx: SqliteContext, userId: number, limit = DEFAULT_LIMIT): ConflictMark[] {
