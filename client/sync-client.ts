@@ -543,6 +543,7 @@ export function createSyncClient(options: SyncClientOptions) {
     if (!handshake.conflicts) return changes > 0 || report.pushed > 0;
     const kept = (await replica.listConflicts()).map((c) => c.revisionId).sort();
     if (kept.length !== handshake.conflicts.open) return true;
+    if (kept.length === 0) return false; // nothing open, nothing kept: the common case needs no hash
     return (await sha256Hex(new TextEncoder().encode(kept.join('\n')))) !== handshake.conflicts.fingerprint;
   }
 
