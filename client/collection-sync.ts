@@ -33,23 +33,26 @@ export interface CollectionRefusal {
   message: string;
 }
 
+/** The device's record of a collection as the server has it, with what the device has not sent yet on top. */
+function serverState(path: string, server: ServerCollection, pending: { props: ReplicaCollectionPropsPatch | null; delete: boolean }): ReplicaCollection {
+  return {
+    path,
+    kind: server.kind,
+    serverId: server.id,
+    props: pending.props ? applyCollectionPatch(server.props, pending.props) : server.props,
+    pendingProps: pending.props,
+    // A delete not yet sent stands until the server has it.
+    deleted: pending.delete || server.deleted,
+    pendingDelete: pending.delete,
+  };
+}
+
 /** What the server says of a collection, with the device's unsent changes kept on top. */
 export async function recordServerCollection(replica: ReplicaStore, collection: ServerCollection): Promise<void> {
   await replica.updateCollection(collection.path, (current) => {
     // A trashed collection whose path a newer one has taken does not speak for that path.
     if (collection.deleted && current && current.serverId !== null && current.serverId !== collection.id) return undefined;
-    const pending = current?.pendingProps ?? null;
-    const pendingDelete = current?.pendingDelete ?? false;
-    return {
-      path: collection.path,
-      kind: collection.kind,
-      serverId: collection.id,
-      props: pending ? applyCollectionPatch(collection.props, pending) : collection.props,
-      pendingProps: pending,
-      // A delete not yet sent stands until the server has it.
-      deleted: pendingDelete || collection.deleted,
-      pendingDelete,
-    };
+    return serverState(collection.path, collection, { props: current?.pendingProps ?? null, delete: current?.pendingDelete ?? false });
   });
 }
 
@@ -154,16 +157,7 @@ export async function recordCollectionResults(
       // Deleted on the device while this was on its way: the delete goes next.
       if (current?.pendingDelete) return undefined;
       const pending = current?.pendingProps ?? null;
-      const stillPending = !sent.onlyMissing && samePatch(pending, sent.props) ? null : pending;
-      return {
-        path: sent.path,
-        kind: server.kind,
-        serverId: server.id,
-        props: stillPending ? applyCollectionPatch(server.props, stillPending) : server.props,
-        pendingProps: stillPending,
-        deleted: false,
-        pendingDelete: false,
-      };
+      return serverState(sent.path, server, { props: !sent.onlyMissing && samePatch(pending, sent.props) ? null : pending, delete: false });
     });
   }
   return { pushed: count, refused };
