@@ -13,10 +13,9 @@ describe('sync client: collections', () => {
   const { server, device } = devices;
 
   const propsOf = async (client: SyncClient, path: string) => (await client.collections()).find((c) => c.path === path)?.props;
-  const serverCollection = async (harness: Harness, path: string) => {
-    const alice = await harness.store.accounts.getUserByName('alice');
-    return harness.store.forUser(alice?.id ?? 0).getCollection(path);
-  };
+  /** Alice's view of the store on that server, to check what the server holds. */
+  const aliceStore = async (harness: Harness) => harness.store.forUser((await harness.store.accounts.getUserByName('alice'))?.id ?? 0);
+  const serverCollection = async (harness: Harness, path: string) => (await aliceStore(harness)).getCollection(path);
 
   it('a name and colour set offline show at once, reach the server and another device, and changes of different properties both stay', async () => {
     const harness = await server();
@@ -81,8 +80,7 @@ describe('sync client: collections', () => {
     const paths = (await a.collections()).map((c) => c.path);
     assert.ok(paths.includes('files/italy-2026') && paths.includes('files/italy-2026/day2') && !paths.includes('files/holiday'), paths.join());
     assert.equal(await serverCollection(harness, 'files/holiday'), null, 'the old folder was not made again by the push');
-    const alice = await harness.store.accounts.getUserByName('alice');
-    const onServer = await harness.store.forUser(alice?.id ?? 0).getItem('files/italy-2026', 'beach.jpg');
+    const onServer = await (await aliceStore(harness)).getItem('files/italy-2026', 'beach.jpg');
     assert.equal(onServer?.head.author, 'device:move-a', "the device's edit is the head in the moved folder");
     assert.equal(new TextDecoder().decode((await a.get('files/italy-2026', 'beach.jpg'))?.content ?? new Uint8Array()), 'beach, cropped');
   });
@@ -101,8 +99,7 @@ describe('sync client: collections', () => {
 
     const second = await server();
     // Someone already named the new server's address book before the device came back.
-    const alice = await second.store.accounts.getUserByName('alice');
-    await second.store.forUser(alice?.id ?? 0).updateCollection('contacts', { displayName: 'Named on the new server' });
+    await (await aliceStore(second)).updateCollection('contacts', { displayName: 'Named on the new server' });
     const a2 = device(second, 'heal-a');
     const report = await a2.syncOnce();
     assert.equal(report.healed, true);
@@ -141,8 +138,7 @@ describe('sync client: collections', () => {
     assert.ok(!(await a.collections()).some((c) => c.path === 'notebook'));
     assert.equal((await devices.replica('trash-a').getItem('notebook', 'idea.md'))?.deleted, false, 'its items stay on the device');
 
-    const alice = await harness.store.accounts.getUserByName('alice');
-    const user = harness.store.forUser(alice?.id ?? 0);
+    const user = await aliceStore(harness);
     const trashed = (await user.listCollections({ includeDeleted: true })).find((c) => c.path === 'notebook' && c.deletedAt);
     assert.equal((await user.restoreCollection(trashed?.id ?? 0)).kind, 'changed');
     await a.syncOnce();
@@ -163,8 +159,7 @@ describe('sync client: collections', () => {
     const report = await a.syncOnce();
     assert.equal(report.collections.pushed, 1);
 
-    const alice = await harness.store.accounts.getUserByName('alice');
-    const user = harness.store.forUser(alice?.id ?? 0);
+    const user = await aliceStore(harness);
     assert.equal(await user.getCollection('projects'), null, 'not live on the server');
     const trashed = (await user.listCollections({ includeDeleted: true })).find((c) => c.path === 'projects');
     assert.ok(trashed?.deletedAt, 'in the trash');
@@ -189,8 +184,7 @@ describe('sync client: collections', () => {
     const second = await server();
     const report = await device(second, 'heal-trash-a').syncOnce();
     assert.equal(report.healed, true);
-    const alice = await second.store.accounts.getUserByName('alice');
-    const user = second.store.forUser(alice?.id ?? 0);
+    const user = await aliceStore(second);
     assert.equal(await user.getCollection('old-calendar'), null, 'not live on the healed server');
     const trashed = (await user.listCollections({ includeDeleted: true })).find((c) => c.path === 'old-calendar');
     assert.ok(trashed?.deletedAt, 'in its trash, with its event, so it can be restored there');
