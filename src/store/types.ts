@@ -49,6 +49,10 @@ export interface CollectionProps {
   extra?: Record<string, string>;
 }
 
+/** The longest display texts a collection takes, in characters: every protocol that sets them
+ * (PROPPATCH, the JSON API, the sync API) refuses longer ones. */
+export const COLLECTION_TEXT_LIMITS = { displayName: 255, description: 4096, color: 64 } as const;
+
 /** A change to a collection's properties: a value sets, null removes, absent leaves as is
  * (for `extra`, key by key). */
 export type CollectionPropsPatch = { [K in Exclude<keyof CollectionProps, 'extra'>]?: CollectionProps[K] | null } & {

@@ -3,7 +3,7 @@
 // own status and every other with 424 Failed Dependency, and the store is not touched.
 // What passes is written in one store call, so it lands whole or not at all.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CollectionPropsPatch } from '../../store/types.ts';
+import { COLLECTION_TEXT_LIMITS as MAX_TEXT, type CollectionPropsPatch } from '../../store/types.ts';
 import { davError } from './dav-errors.ts';
 import { davContext, existing, requestPath, type DavResource } from './dav-resources.ts';
 import { guardWrite } from './locks/write-guard.ts';
@@ -15,7 +15,6 @@ import { el, fromParsed, serializeXml, type XmlOut } from './xml/write-xml.ts';
 
 /** Dead property values are kept whole in the store; past this they are refused. */
 export const MAX_DEAD_PROPERTY_BYTES = 64 * 1024;
-const MAX_TEXT: Record<'displayName' | 'description' | 'color', number> = { displayName: 255, description: 4096, color: 64 };
 
 interface Instruction {
   action: 'set' | 'remove';

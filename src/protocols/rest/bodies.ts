@@ -1,7 +1,7 @@
 // The JSON bodies the API accepts. Strict: an unknown field is a 400, so a misspelt
 // field is reported instead of ignored.
 import { z } from 'zod';
-import { COLLECTION_KINDS } from '../../store/types.ts';
+import { COLLECTION_KINDS, COLLECTION_TEXT_LIMITS } from '../../store/types.ts';
 import { ApiError } from '../../server/errors.ts';
 
 const TEN_YEARS_SECONDS = 10 * 366 * 24 * 3600;
@@ -13,9 +13,9 @@ export const createTokenBody = z.strictObject({
 
 export const putCollectionBody = z.strictObject({
   kind: z.enum(COLLECTION_KINDS),
-  displayName: z.string().max(255).optional(),
-  description: z.string().max(4096).optional(),
-  color: z.string().max(64).optional(),
+  displayName: z.string().max(COLLECTION_TEXT_LIMITS.displayName).optional(),
+  description: z.string().max(COLLECTION_TEXT_LIMITS.description).optional(),
+  color: z.string().max(COLLECTION_TEXT_LIMITS.color).optional(),
   order: z.number().int().optional(),
 });
 

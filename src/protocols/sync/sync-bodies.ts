@@ -1,7 +1,7 @@
 // The JSON bodies the sync API accepts. Strict, like the rest of /api/v1: a misspelt
 // field is a 400 that names it, and nothing is changed.
 import { z } from 'zod';
-import { COLLECTION_KINDS } from '../../store/types.ts';
+import { COLLECTION_KINDS, COLLECTION_TEXT_LIMITS } from '../../store/types.ts';
 
 export const MAX_PUSH_REVISIONS = 100;
 export const MAX_MISSING_IDS = 1000;
@@ -47,13 +47,13 @@ export const resolveBody = z.strictObject({
 
 export const MAX_PUSH_COLLECTIONS = 100;
 
-// The same limits as a PROPPATCH of the display properties (src/protocols/dav/proppatch.ts).
+// The same limits as a PROPPATCH of the display properties and the JSON API.
 const displayText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullable().optional();
 
 export const collectionPropsPatchBody = z.strictObject({
-  displayName: displayText(255),
-  description: displayText(4096),
-  color: displayText(64),
+  displayName: displayText(COLLECTION_TEXT_LIMITS.displayName),
+  description: displayText(COLLECTION_TEXT_LIMITS.description),
+  color: displayText(COLLECTION_TEXT_LIMITS.color),
   order: z.number().int().min(-999_999_999).max(999_999_999).nullable().optional(),
   extra: z
     .record(z.string().min(1).max(512), z.string().max(64 * 1024, 'must be at most 65536 characters').nullable())
